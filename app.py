@@ -1,0 +1,35 @@
+"""The ECG service's application factory."""
+
+from flask import Flask
+
+import auth
+import db
+import ecg
+import health
+import openapi
+from commands import register_commands
+from config import settings_from_environment, validate_settings
+from errors import register_error_handlers
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then environment, then the test override, then wiring."""
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(settings_from_environment())
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    validate_settings(app.config)
+
+    db.init_app(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Routes: authentication and users, ECGs, probes, and the API's documentation."""
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(ecg.bp)
+    app.register_blueprint(health.bp)
+    openapi.init_app(app)

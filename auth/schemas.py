@@ -1,0 +1,85 @@
+"""The JSON the authentication and user-administration endpoints accept and return."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from auth.users import User
+from openapi.models import StrictModel
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
+Username = Annotated[str, Field(pattern=USERNAME_PATTERN, examples=["dr.jones"])]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+Role = Literal["user", "admin"]
+
+
+class LoginRequest(StrictModel):
+    """Credentials; any string is accepted so that a bad one is a plain 401."""
+
+    username: str = Field(max_length=256)
+    password: str = Field(max_length=256)
+
+
+class TokenResponse(BaseModel):
+    """A bearer token for the Authorization header."""
+
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class Identity(BaseModel):
+    """The caller."""
+
+    username: str
+    role: Role
+
+
+class NewUser(StrictModel):
+    """An account to create."""
+
+    username: Username
+    password: Password
+    role: Role = "user"
+
+
+class UserChanges(StrictModel):
+    """Fields of an account to change; at least one."""
+
+    disabled: bool | None = None
+    password: Password | None = None
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self):
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("give at least one of disabled, password, role")
+        return self
+
+
+class UserOut(BaseModel):
+    """An account as administrators see it (never its password hash)."""
+
+    username: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def from_user(cls, user: User) -> "UserOut":
+        return cls(
+            username=user.username,
+            role=user.role,
+            disabled=user.disabled,
+            created_at=user.created_at,
+        )
+
+
+class UserPage(BaseModel):
+    """One page of accounts in username order."""
+
+    items: list[UserOut]
+    next_cursor: str | None = Field(
+        description="Pass as cursor for the next page; null at the end."
+    )

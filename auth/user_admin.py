@@ -1,0 +1,107 @@
+"""User administration, for the admin role only."""
+
+from flask import url_for
+
+from auth import bp
+from auth.guards import current_user, roles_required
+from auth.passwords import hash_password
+from auth.schemas import NewUser, UserChanges, UserOut, UserPage
+from auth.users import ADMIN, USER, User, UsernameTaken, UserStore
+from db import get_db
+from ecg.store import EcgStore
+from errors import ApiError
+from openapi.operation import operation
+from pagination import PageQuery, decode_cursor, encode_cursor
+
+TAG = "Users (admin)"
+
+
+def users() -> UserStore:
+    return UserStore(get_db())
+
+
+def user_not_found(username: str) -> ApiError:
+    return ApiError(404, "user_not_found", f"There is no user {username!r}.")
+
+
+def existing_user(username: str) -> User:
+    """The named account, or 404."""
+    user = users().find_by_username(username)
+    if user is None:
+        raise user_not_found(username)
+    return user
+
+
+def refuse_self_lockout(username: str) -> None:
+    """Refuse to let admins disable, demote or delete themselves, so the last admin stays."""
+    if username == current_user().username:
+        raise ApiError(
+            409, "self_lockout", "Administrators cannot disable, demote or delete themselves."
+        )
+
+
+@bp.post("/users")
+@roles_required(ADMIN)
+@operation(tag=TAG, status=201, response=UserOut, body=NewUser, errors=(400, 409, 415))
+def create_user(body: NewUser):
+    """Register a user (role "user" unless given)."""
+    try:
+        user = users().create(body.username, hash_password(body.password), body.role)
+    except UsernameTaken:
+        raise ApiError(409, "username_taken", f"The username {body.username!r} is taken.") from None
+    location = url_for(".get_user", username=user.username)
+    return UserOut.from_user(user), {"Location": location}
+
+
+@bp.get("/users")
+@roles_required(ADMIN)
+@operation(tag=TAG, response=UserPage, query=PageQuery, errors=(400,))
+def list_users(query: PageQuery):
+    """List accounts in username order, a page at a time."""
+    after = decode_cursor(query.cursor, 1)[0] if query.cursor else None
+    page = users().page(query.limit + 1, after)
+    next_cursor = encode_cursor(page[query.limit - 1].username) if len(page) > query.limit else None
+    return UserPage(
+        items=[UserOut.from_user(user) for user in page[: query.limit]], next_cursor=next_cursor
+    )
+
+
+@bp.get("/users/<username>")
+@roles_required(ADMIN)
+@operation(tag=TAG, response=UserOut, errors=(404,))
+def get_user(username: str):
+    """Return one account."""
+    return UserOut.from_user(existing_user(username))
+
+
+@bp.patch("/users/<username>")
+@roles_required(ADMIN)
+@operation(tag=TAG, response=UserOut, body=UserChanges, errors=(400, 404, 409, 415))
+def change_user(username: str, body: UserChanges):
+    """Enable or disable an account, reset its password or change its role.
+
+    Disabling takes effect on the account's next request, whatever tokens it holds.
+    """
+    changes = body.model_dump(exclude_none=True)
+    if changes.get("disabled") is True or changes.get("role") == USER:
+        refuse_self_lockout(username)
+    if "password" in changes:
+        changes["password_hash"] = hash_password(changes.pop("password"))
+    user = users().update(username, changes)
+    if user is None:
+        raise user_not_found(username)
+    return UserOut.from_user(user)
+
+
+@bp.delete("/users/<username>")
+@roles_required(ADMIN)
+@operation(tag=TAG, status=204, errors=(404, 409))
+def delete_user(username: str):
+    """Delete an account and every ECG it uploaded."""
+    user = existing_user(username)
+    refuse_self_lockout(username)
+    # Disable first so the account's tokens stop working before its data starts disappearing;
+    # each step is idempotent, so a retry after a failure finishes the job.
+    users().update(username, {"disabled": True})
+    EcgStore(get_db()).delete_all_of(user.id)
+    users().delete(username)

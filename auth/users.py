@@ -1,0 +1,104 @@
+"""User accounts in MongoDB."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from timestamps import current_time
+
+USER = "user"
+ADMIN = "admin"
+ROLES = (USER, ADMIN)
+
+
+class UsernameTaken(Exception):
+    """Another account already has this username."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account, without its password hash."""
+
+    id: ObjectId
+    username: str
+    role: str
+    disabled: bool
+    created_at: datetime
+
+
+def user_from_document(document: dict) -> User:
+    """Turn a stored document into a User."""
+    return User(
+        id=document["_id"],
+        username=document["username"],
+        role=document["role"],
+        disabled=document["disabled"],
+        created_at=document["created_at"],
+    )
+
+
+class UserStore:
+    """Reads and writes one database's users."""
+
+    def __init__(self, db: Database):
+        self.users = db.users
+
+    def ensure_indexes(self) -> None:
+        """Usernames are unique (idempotent)."""
+        self.users.create_indexes([IndexModel([("username", ASCENDING)], unique=True)])
+
+    def create(self, username: str, password_hash: str, role: str) -> User:
+        """Store a new, enabled account."""
+        document = {
+            "username": username,
+            "password_hash": password_hash,
+            "role": role,
+            "disabled": False,
+            "created_at": current_time(),
+        }
+        try:
+            self.users.insert_one(document)
+        except DuplicateKeyError:
+            raise UsernameTaken(username) from None
+        return user_from_document(document)
+
+    def find_by_id(self, user_id: str) -> User | None:
+        """Return the account a token names, if it still exists."""
+        try:
+            object_id = ObjectId(user_id)
+        except (InvalidId, TypeError):
+            return None
+        document = self.users.find_one({"_id": object_id})
+        return user_from_document(document) if document else None
+
+    def find_by_username(self, username: str) -> User | None:
+        """Return an account by username."""
+        document = self.users.find_one({"username": username})
+        return user_from_document(document) if document else None
+
+    def credentials(self, username: str) -> tuple[User, str] | None:
+        """Return an account and its password hash, for login."""
+        document = self.users.find_one({"username": username})
+        return (user_from_document(document), document["password_hash"]) if document else None
+
+    def page(self, limit: int, after_username: str | None) -> list[User]:
+        """Return up to ``limit`` accounts in username order, after the given username."""
+        query = {} if after_username is None else {"username": {"$gt": after_username}}
+        documents = self.users.find(query).sort("username", ASCENDING).limit(limit)
+        return [user_from_document(document) for document in documents]
+
+    def update(self, username: str, changes: dict) -> User | None:
+        """Apply field changes to an account; None if it does not exist."""
+        document = self.users.find_one_and_update(
+            {"username": username}, {"$set": changes}, return_document=ReturnDocument.AFTER
+        )
+        return user_from_document(document) if document else None
+
+    def delete(self, username: str) -> bool:
+        """Delete an account; False if it did not exist."""
+        return self.users.delete_one({"username": username}).deleted_count == 1

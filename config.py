@@ -1,0 +1,54 @@
+"""Settings read from environment variables, validated once at start-up."""
+
+import os
+from collections.abc import Mapping
+
+MIN_SECRET_BYTES = 32
+MIB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting is missing or unusable; the app must not start."""
+
+
+def _int_setting(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
+    """Return Flask config values taken from the environment, with safe local defaults."""
+    return {
+        "SECRET_KEY": environ.get("SECRET_KEY", ""),
+        "MONGODB_URI": environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/ecg"),
+        "MONGODB_CONNECT_TIMEOUT_MS": _int_setting(
+            environ, "MONGODB_CONNECT_TIMEOUT_MS", 3000, 100
+        ),
+        "MONGODB_SOCKET_TIMEOUT_MS": _int_setting(environ, "MONGODB_SOCKET_TIMEOUT_MS", 20000, 100),
+        "ACCESS_TOKEN_TTL_SECONDS": _int_setting(environ, "ACCESS_TOKEN_TTL_SECONDS", 900, 1),
+        "MAX_CONTENT_LENGTH": _int_setting(environ, "MAX_CONTENT_LENGTH", 64 * MIB, 1024),
+        "PASSWORD_HASH_METHOD": environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
+        "ADMIN_USERNAME": environ.get("ADMIN_USERNAME", "admin"),
+        "ADMIN_PASSWORD": environ.get("ADMIN_PASSWORD", ""),
+    }
+
+
+def validate_settings(config: Mapping) -> None:
+    """Refuse settings that would make the service unsafe to run."""
+    if config.get("TESTING"):
+        return
+    if len(config["SECRET_KEY"].encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes; "
+            'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    if not config["PASSWORD_HASH_METHOD"].startswith("scrypt"):
+        raise ConfigError("PASSWORD_HASH_METHOD must be a werkzeug scrypt method")

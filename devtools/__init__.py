@@ -1,0 +1,1 @@
+"""Local development and test tooling; never imported by the app itself."""

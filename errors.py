@@ -1,0 +1,66 @@
+"""One JSON error shape for every failure: ``{"error": code, "message": sentence[, "details"]}``."""
+
+import re
+
+from flask import Flask, current_app, jsonify
+from pymongo.errors import ConnectionFailure
+from werkzeug.exceptions import HTTPException
+
+
+class ApiError(Exception):
+    """An error a client can act on, with a stable machine-readable code."""
+
+    def __init__(self, status: int, error: str, message: str, details: list | None = None):
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.details = details
+
+
+def error_response(status: int, error: str, message: str, details: list | None = None):
+    """Build the JSON response every error uses."""
+    body = {"error": error, "message": message}
+    if details is not None:
+        body["details"] = details
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ecg-service"'
+    return response
+
+
+def _code_for(exception: HTTPException) -> str:
+    """Turn a status name ("Request Entity Too Large") into a code (request_entity_too_large)."""
+    return re.sub(r"[^a-z0-9]+", "_", (exception.name or "error").lower()).strip("_")
+
+
+def handle_api_error(exception: ApiError):
+    return error_response(exception.status, exception.error, exception.message, exception.details)
+
+
+def handle_http_exception(exception: HTTPException):
+    """Flask's own errors (404, 405, 413, ...) in the common shape, keeping headers like Allow."""
+    response = error_response(exception.code or 500, _code_for(exception), exception.description)
+    for name, value in exception.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_database_unavailable(exception: ConnectionFailure):
+    current_app.logger.warning("database unavailable: %s", exception)
+    return error_response(
+        503, "database_unavailable", "The database is unreachable; try again shortly."
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every kind of failure to the common JSON shape.
+
+    Unhandled exceptions are deliberately not caught here: Flask logs their traceback and turns
+    them into an InternalServerError, which the HTTPException handler renders without internals.
+    """
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ConnectionFailure, handle_database_unavailable)

@@ -1,0 +1,97 @@
+"""What a view accepts and returns, declared once: to validate, to serialize and to document."""
+
+import functools
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from errors import ApiError
+
+MAX_ERROR_DETAILS = 20
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """The contract of one view, read by the OpenAPI document builder."""
+
+    status: int
+    response: type[BaseModel] | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    errors: tuple[int, ...]
+    tag: str
+
+
+def operation(
+    *,
+    tag: str,
+    status: int = 200,
+    response: type[BaseModel] | None = None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    errors: tuple[int, ...] = (),
+):
+    """Validate the JSON body and query into ``body=``/``query=``; serialize the returned model.
+
+    The view returns a ``response`` model instance, optionally with a dict of headers, or None
+    when ``response`` is None (204-style responses).
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if body is not None:
+                kwargs["body"] = parse_json_body(body)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            result = view(*args, **kwargs)
+            result, headers = result if isinstance(result, tuple) else (result, {})
+            if response is None:
+                return "", status, headers
+            return result.model_dump(mode="json"), status, headers
+
+        wrapper.operation = Operation(status, response, body, query, tuple(errors), tag)
+        return wrapper
+
+    return decorator
+
+
+def parse_json_body(model: type[Model]) -> Model:
+    """Parse and validate the request body; reading it enforces MAX_CONTENT_LENGTH (413)."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "The request body must be application/json.")
+    try:
+        return model.model_validate_json(request.get_data(cache=False))
+    except ValidationError as failure:
+        raise invalid_input(failure) from None
+
+
+def parse_query(model: type[Model]) -> Model:
+    """Validate the query string against a model (values arrive as strings, so lax mode)."""
+    try:
+        return model.model_validate(request.args.to_dict(), strict=False)
+    except ValidationError as failure:
+        raise invalid_input(failure) from None
+
+
+def invalid_input(failure: ValidationError) -> ApiError:
+    """Turn pydantic's errors into a 400 naming each offending field, without echoing input back."""
+    problems = failure.errors(include_url=False, include_input=False, include_context=False)
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return ApiError(
+            400, "malformed_json", f"The request body is not valid JSON: {problems[0]['msg']}."
+        )
+    details = [
+        {
+            "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
+            "message": problem["msg"].removeprefix("Value error, "),
+        }
+        for problem in problems[:MAX_ERROR_DETAILS]
+    ]
+    first = details[0]
+    others = len(problems) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+    return ApiError(400, "validation_error", f"{first['field']}: {first['message']}{more}", details)
