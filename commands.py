@@ -4,6 +4,7 @@ import secrets
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from pydantic import ValidationError
 
 from auth.passwords import hash_password
@@ -14,6 +15,7 @@ from ecg.store import EcgStore
 
 
 @click.command("init")
+@with_appcontext
 def init_command() -> None:
     """Create the indexes and the admin user; safe to repeat, never deletes or changes data."""
     db = get_db()

@@ -1,5 +1,6 @@
 """Child processes for local runs and tests: a SecantusDB server and the gunicorn-served app."""
 
+import os
 import shutil
 import signal
 import socket
@@ -159,3 +160,8 @@ def run_init(environment: dict[str, str]) -> str:
     if finished.returncode != 0:
         raise RuntimeError(f"init failed: {finished.stdout}{finished.stderr}")
     return finished.stdout
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``overrides``, for a child process."""
+    return {**os.environ, **overrides}

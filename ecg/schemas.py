@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import numpy as np
-from pydantic import AwareDatetime, BaseModel, Field, create_model, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, create_model, field_validator, model_validator
 
 from analysis import LEAD_ANALYSES
 from ecg.model import EcgSummary, Lead, Recording
@@ -63,13 +63,14 @@ class EcgUpload(StrictModel):
     )
     leads: list[LeadUpload] = Field(min_length=1, max_length=MAX_LEADS)
 
-    @model_validator(mode="after")
-    def _lead_names_are_unique(self):
-        names = [lead.name for lead in self.leads]
+    @field_validator("leads")
+    @classmethod
+    def _lead_names_are_unique(cls, leads: list[LeadUpload]) -> list[LeadUpload]:
+        names = [lead.name for lead in leads]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"lead names must be unique; repeated: {', '.join(duplicates)}")
-        return self
+        return leads
 
     def to_recording(self) -> Recording:
         """The upload as numpy signals, with server defaults for id and date."""

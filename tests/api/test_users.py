@@ -1,0 +1,114 @@
+"""User administration by admins."""
+
+import uuid
+
+import pytest
+
+from tests.api.conftest import USER_PASSWORD, ecg_body
+
+
+def unique_name(prefix: str = "u") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def test_admin_creates_a_user_who_can_log_in(api, admin_token):
+    username = unique_name()
+    response = api.request(
+        "POST", "/api/v1/users", admin_token, json={"username": username, "password": USER_PASSWORD}
+    )
+    assert response.status_code == 201
+    assert response.headers["Location"].endswith(f"/api/v1/users/{username}")
+    body = response.json()
+    assert (body["username"], body["role"], body["disabled"]) == (username, "user", False)
+    assert "password" not in str(body)
+    assert api.login(username, USER_PASSWORD)
+
+
+def test_a_taken_username_is_a_409(api, admin_token, user):
+    response = api.request(
+        "POST", "/api/v1/users", admin_token, json={"username": user[0], "password": USER_PASSWORD}
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "username_taken"
+
+
+def test_users_are_listed_in_pages_that_cover_everyone_once(api, admin_token, create_user):
+    created = {create_user()[0] for _ in range(3)}
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.request("GET", "/api/v1/users", admin_token, params=params).json()
+        assert len(page["items"]) <= 2
+        seen += [item["username"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen))
+    assert created <= set(seen)
+
+
+def test_admin_reads_one_user_and_404_for_unknown(api, admin_token, user):
+    assert api.request("GET", f"/api/v1/users/{user[0]}", admin_token).json()["username"] == user[0]
+    missing = api.request("GET", "/api/v1/users/nobody-at-all", admin_token)
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "user_not_found"
+
+
+def test_admin_resets_a_password(api, admin_token, user):
+    username, _ = user
+    response = api.request(
+        "PATCH", f"/api/v1/users/{username}", admin_token, json={"password": "a-new-password"}
+    )
+    assert response.status_code == 200
+    assert api.login(username, "a-new-password")
+    old = api.request(
+        "POST", "/api/v1/auth/login", json={"username": username, "password": USER_PASSWORD}
+    )
+    assert old.status_code == 401
+
+
+def test_a_promoted_user_loses_access_to_ecgs(api, admin_token, user):
+    username, token = user
+    assert api.request("POST", "/api/v1/ecgs", token, json=ecg_body()).status_code == 201
+    api.request("PATCH", f"/api/v1/users/{username}", admin_token, json={"role": "admin"})
+    assert api.request("GET", "/api/v1/ecgs", token).status_code == 403
+    assert api.request("GET", "/api/v1/users", token).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "changes", [{"disabled": True}, {"role": "user"}], ids=["disable", "demote"]
+)
+def test_an_admin_cannot_lock_themselves_out(api, admin_token, changes):
+    response = api.request(
+        "PATCH", f"/api/v1/users/{api.admin_username}", admin_token, json=changes
+    )
+    assert response.status_code == 409
+    assert response.json()["error"] == "self_lockout"
+    assert (
+        api.request("DELETE", f"/api/v1/users/{api.admin_username}", admin_token).status_code == 409
+    )
+    assert api.request("GET", "/api/v1/auth/me", admin_token).json()["role"] == "admin"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"disabled": None}, {"role": "root"}, {"password": "short"}, {"disabled": "yes"}],
+)
+def test_invalid_changes_are_a_400(api, admin_token, user, changes):
+    response = api.request("PATCH", f"/api/v1/users/{user[0]}", admin_token, json=changes)
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+
+
+def test_deleting_a_user_deletes_their_ecgs(api, admin_token, user):
+    username, token = user
+    api.request("POST", "/api/v1/ecgs", token, json=ecg_body("kept-nowhere"))
+    assert api.request("DELETE", f"/api/v1/users/{username}", admin_token).status_code == 204
+    assert api.request("GET", f"/api/v1/users/{username}", admin_token).status_code == 404
+    api.request(
+        "POST", "/api/v1/users", admin_token, json={"username": username, "password": USER_PASSWORD}
+    )
+    new_token = api.login(username, USER_PASSWORD)
+    assert api.request("GET", "/api/v1/ecgs", new_token).json()["items"] == []
+    assert api.request("GET", "/api/v1/ecgs/kept-nowhere", new_token).status_code == 404

@@ -1,0 +1,167 @@
+"""Bad input is a 4xx JSON error naming the problem; never a 500."""
+
+import json
+
+import pytest
+
+LEAD = {"name": "I", "signal": [1, 2, 3]}
+
+
+def with_lead(**fields) -> dict:
+    return {"leads": [{**LEAD, **fields}]}
+
+
+BAD_BODIES = [
+    ("not an object", [LEAD], "(body)"),
+    ("no leads", {}, "leads"),
+    ("empty leads", {"leads": []}, "leads"),
+    ("65 leads", {"leads": [{"name": f"L{i}", "signal": [1]} for i in range(65)]}, "leads"),
+    ("leads not a list", {"leads": {"name": "I"}}, "leads"),
+    ("operator as lead name", with_lead(name={"$ne": None}), "leads.0.name"),
+    ("operator as id", {"id": {"$gt": ""}, **with_lead()}, "id"),
+    ("operator as signal", with_lead(signal={"$exists": True}), "leads.0.signal"),
+    ("operator as date", {"date": {"$gt": "2020"}, **with_lead()}, "date"),
+    ("float sample", with_lead(signal=[1, 2.5]), "leads.0.signal.1"),
+    ("integral float sample", with_lead(signal=[1, 2.0]), "leads.0.signal.1"),
+    ("string sample", with_lead(signal=[1, "2"]), "leads.0.signal.1"),
+    ("boolean sample", with_lead(signal=[1, True]), "leads.0.signal.1"),
+    ("null sample", with_lead(signal=[1, None]), "leads.0.signal.1"),
+    ("nested sample", with_lead(signal=[1, [2]]), "leads.0.signal.1"),
+    ("sample above int32", with_lead(signal=[2**31]), "leads.0.signal.0"),
+    ("sample below int32", with_lead(signal=[-(2**31) - 1]), "leads.0.signal.0"),
+    ("huge sample", with_lead(signal=[10**40]), "leads.0.signal.0"),
+    ("empty signal", with_lead(signal=[]), "leads.0.signal"),
+    ("missing signal", {"leads": [{"name": "I"}]}, "leads.0.signal"),
+    ("missing name", {"leads": [{"signal": [1]}]}, "leads.0.name"),
+    ("empty name", with_lead(name=""), "leads.0.name"),
+    ("name too long", with_lead(name="X" * 33), "leads.0.name"),
+    ("duplicate names", {"leads": [LEAD, LEAD]}, "leads"),
+    ("sample count mismatch", with_lead(number_of_samples=4), "leads.0"),
+    ("sample count as string", with_lead(number_of_samples="3"), "leads.0.number_of_samples"),
+    ("zero sample count", with_lead(number_of_samples=0), "leads.0.number_of_samples"),
+    ("id with slash", {"id": "a/b", **with_lead()}, "id"),
+    ("id too long", {"id": "a" * 129, **with_lead()}, "id"),
+    ("id as number", {"id": 7, **with_lead()}, "id"),
+    ("date not ISO 8601", {"date": "yesterday", **with_lead()}, "date"),
+    ("date without offset", {"date": "2024-01-01T10:00:00", **with_lead()}, "date"),
+    ("date as number", {"date": 1700000000, **with_lead()}, "date"),
+    ("unknown field", {"patient": "x", **with_lead()}, "patient"),
+    ("unknown lead field", with_lead(gain=2), "leads.0.gain"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"), [(b, f) for _, b, f in BAD_BODIES], ids=[c for c, _, _ in BAD_BODIES]
+)
+def test_bad_ecg_bodies_are_a_400_naming_the_field(api, user_token, body, field):
+    response = api.request("POST", "/api/v1/ecgs", user_token, json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error"] == "validation_error"
+    assert field in [detail["field"] for detail in error["details"]]
+    assert error["message"]
+
+
+def test_nothing_is_stored_by_a_rejected_upload(api, user_token):
+    api.request(
+        "POST", "/api/v1/ecgs", user_token, json={"id": "rejected", **with_lead(signal=[1.5])}
+    )
+    assert api.request("GET", "/api/v1/ecgs/rejected", user_token).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw", [b"{", b"", b"[1,", b"{'single': 'quotes'}", b"\xff\xfe", b"[" * 100_000], ids=repr
+)
+def test_malformed_json_is_a_400(api, user_token, raw):
+    response = api.request(
+        "POST", "/api/v1/ecgs", user_token, data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_json"
+
+
+def test_a_body_that_is_not_json_is_a_415(api, user_token):
+    response = api.request(
+        "POST", "/api/v1/ecgs", user_token, data="leads=1", headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert response.json()["error"] == "unsupported_media_type"
+
+
+def test_operators_in_login_are_a_400_never_a_query(api):
+    response = api.request(
+        "POST", "/api/v1/auth/login", json={"username": {"$ne": None}, "password": {"$ne": None}}
+    )
+    assert response.status_code == 400
+    assert {"username", "password"} <= {d["field"] for d in response.json()["details"]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": "ab", "password": "long-enough"},
+        {"username": "has space", "password": "long-enough"},
+        {"username": "x" * 65, "password": "long-enough"},
+        {"username": "valid-name", "password": "short"},
+        {"username": "valid-name", "password": "p" * 257},
+        {"username": "valid-name", "password": "long-enough", "role": "superuser"},
+        {"username": "valid-name", "password": 12345678},
+    ],
+)
+def test_bad_new_users_are_a_400(api, admin_token, body):
+    response = api.request("POST", "/api/v1/users", admin_token, json=body)
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "ten"},
+        {"cursor": "not-a-cursor"},
+        {"cursor": "W10="},
+    ],
+)
+def test_bad_paging_parameters_are_a_400(api, user_token, params):
+    response = api.request("GET", "/api/v1/ecgs", user_token, params=params)
+    assert response.status_code == 400
+    assert response.json()["error"] in {"validation_error", "invalid_cursor"}
+
+
+def test_a_body_over_the_size_limit_is_a_413(api, user_token):
+    if not api.local:
+        pytest.skip("the limit of an external server is unknown")
+    too_large = b'{"leads": [{"name": "I", "signal": [' + b"1," * (33 * 1024 * 1024) + b"1]}]}"
+    response = api.request(
+        "POST",
+        "/api/v1/ecgs",
+        user_token,
+        data=too_large,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "request_entity_too_large"
+
+
+def test_an_ecg_too_large_for_one_document_is_a_413(api, user_token):
+    # 9 M int16 samples = 18 MB of binary, over MongoDB's 16 MiB document limit.
+    body = b'{"id": "too-big", "leads": [{"name": "I", "signal": [' + b"1," * 9_000_000 + b"1]}]}"
+    response = api.request(
+        "POST", "/api/v1/ecgs", user_token, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "ecg_too_large"
+    assert api.request("GET", "/api/v1/ecgs/too-big", user_token).status_code == 404
+
+
+def test_json_content_type_with_charset_is_accepted(api, user_token):
+    response = api.request(
+        "POST",
+        "/api/v1/ecgs",
+        user_token,
+        data=json.dumps(with_lead()),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 201

@@ -1,0 +1,36 @@
+import pytest
+
+from config import ConfigError, settings_from_environment, validate_settings
+
+STRONG_SECRET = "s" * 32
+
+
+def test_defaults_are_safe_for_local_use():
+    settings = settings_from_environment({"SECRET_KEY": STRONG_SECRET})
+    assert settings["MONGODB_URI"] == "mongodb://127.0.0.1:27017/ecg"
+    assert settings["ACCESS_TOKEN_TTL_SECONDS"] == 900
+    assert settings["MAX_CONTENT_LENGTH"] == 64 * 1024 * 1024
+    assert settings["PASSWORD_HASH_METHOD"].startswith("scrypt")
+    validate_settings(settings)
+
+
+@pytest.mark.parametrize("secret", ["", "short", "s" * 31])
+def test_refuses_to_start_with_a_weak_secret(secret):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        validate_settings(settings_from_environment({"SECRET_KEY": secret}))
+
+
+def test_tests_may_run_without_a_secret():
+    validate_settings({**settings_from_environment({}), "TESTING": True})
+
+
+def test_refuses_a_non_scrypt_password_hash():
+    environment = {"SECRET_KEY": STRONG_SECRET, "PASSWORD_HASH_METHOD": "pbkdf2:sha256"}
+    with pytest.raises(ConfigError, match="scrypt"):
+        validate_settings(settings_from_environment(environment))
+
+
+@pytest.mark.parametrize("value", ["ten", "1.5", "0"])
+def test_refuses_unusable_numbers(value):
+    with pytest.raises(ConfigError, match="ACCESS_TOKEN_TTL_SECONDS"):
+        settings_from_environment({"ACCESS_TOKEN_TTL_SECONDS": value})

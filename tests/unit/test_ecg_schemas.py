@@ -1,0 +1,58 @@
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from ecg.schemas import EcgUpload
+
+ONE_LEAD = [{"name": "I", "signal": [1, 2]}]
+
+
+def parse(body: dict) -> EcgUpload:
+    return EcgUpload.model_validate_json(json.dumps(body))
+
+
+def test_dates_are_stored_in_utc_at_millisecond_precision():
+    recording = parse(
+        {"leads": ONE_LEAD, "date": "2024-05-01T10:00:00.123456+02:00"}
+    ).to_recording()
+    assert recording.date == datetime(2024, 5, 1, 8, 0, 0, 123000, tzinfo=UTC)
+    assert recording.date.utcoffset().total_seconds() == 0
+
+
+def test_a_date_without_utc_offset_is_refused_rather_than_guessed():
+    with pytest.raises(ValidationError, match="timezone"):
+        parse({"leads": ONE_LEAD, "date": "2024-05-01T10:00:00"})
+
+
+def test_missing_id_and_date_get_server_defaults():
+    before = datetime.now(UTC)
+    recording = parse({"leads": ONE_LEAD}).to_recording()
+    assert len(recording.id) == 32
+    assert before.replace(microsecond=0) <= recording.date <= datetime.now(UTC)
+
+
+def test_signals_become_int32_arrays():
+    recording = parse(
+        {"leads": [{"name": "I", "signal": [2147483647, -2147483648]}]}
+    ).to_recording()
+    assert recording.leads[0].signal.dtype == np.int32
+    assert recording.leads[0].signal.tolist() == [2147483647, -2147483648]
+
+
+def test_number_of_samples_must_match_the_signal():
+    with pytest.raises(ValidationError, match="number_of_samples is 3 but the signal has 2"):
+        parse({"leads": [{"name": "I", "number_of_samples": 3, "signal": [1, 2]}]})
+
+
+def test_lead_names_must_be_unique():
+    with pytest.raises(ValidationError, match="repeated: I"):
+        parse({"leads": [{"name": "I", "signal": [1]}, {"name": "I", "signal": [2]}]})
+
+
+def test_a_huge_invalid_signal_stops_at_its_first_bad_sample():
+    with pytest.raises(ValidationError) as raised:
+        parse({"leads": [{"name": "I", "signal": [0.5] * 100_000}]})
+    assert raised.value.error_count() == 1

@@ -1,0 +1,71 @@
+from werkzeug.security import check_password_hash
+
+from auth.users import ADMIN, UserStore
+from db import get_db
+
+
+def admin_document(app):
+    with app.app_context():
+        return get_db().users.find_one({"username": "admin"})
+
+
+def test_creates_the_indexes_every_query_relies_on(app, runner):
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        db = get_db()
+        user_indexes = {tuple(index["key"]): index for index in db.users.list_indexes()}
+        ecg_indexes = {tuple(index["key"]): index for index in db.ecgs.list_indexes()}
+    assert user_indexes[("username",)]["unique"]
+    assert ecg_indexes[("owner", "id")]["unique"]
+    assert ("owner", "created_at", "_id") in ecg_indexes
+
+
+def test_creates_the_admin_with_the_configured_password(app, runner):
+    app.config.update(ADMIN_USERNAME="admin", ADMIN_PASSWORD="configured-password")
+    result = runner.invoke(args=["init"])
+    assert "password from ADMIN_PASSWORD" in result.output
+    assert "configured-password" not in result.output
+    document = admin_document(app)
+    assert document["role"] == ADMIN and not document["disabled"]
+    assert check_password_hash(document["password_hash"], "configured-password")
+
+
+def test_generates_and_prints_a_password_once_when_none_is_configured(app, runner):
+    app.config.update(ADMIN_PASSWORD="")
+    first = runner.invoke(args=["init"])
+    password = first.output.split("generated password: ")[1].split()[0]
+    assert check_password_hash(admin_document(app)["password_hash"], password)
+    second = runner.invoke(args=["init"])
+    assert second.exit_code == 0
+    assert "generated password" not in second.output
+
+
+def test_repeating_init_changes_nothing(app, runner):
+    app.config.update(ADMIN_PASSWORD="first-password")
+    runner.invoke(args=["init"])
+    before = admin_document(app)
+    app.config.update(ADMIN_PASSWORD="second-password")
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0
+    assert "already exists" in result.output
+    assert admin_document(app) == before
+
+
+def test_keeps_existing_data(app, runner):
+    runner.invoke(args=["init"])
+    with app.app_context():
+        get_db().ecgs.insert_one({"owner": "someone", "id": "kept"})
+        UserStore(get_db()).create("clinician", "hash", "user")
+    runner.invoke(args=["init"])
+    with app.app_context():
+        assert get_db().ecgs.count_documents({"id": "kept"}) == 1
+        assert get_db().users.count_documents({}) == 2
+
+
+def test_refuses_an_unusable_admin_password(app, runner):
+    app.config.update(ADMIN_PASSWORD="short")
+    result = runner.invoke(args=["init"])
+    assert result.exit_code != 0
+    assert "ADMIN_PASSWORD" in result.output
+    assert admin_document(app) is None

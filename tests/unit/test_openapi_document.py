@@ -1,0 +1,35 @@
+import re
+
+from openapi_spec_validator import validate
+
+from analysis import LEAD_ANALYSES
+from openapi.document import build_document
+
+UNDOCUMENTED_ENDPOINTS = {"openapi.openapi_document", "swagger_ui.show"}
+
+
+def test_the_document_is_valid_openapi(app):
+    validate(build_document(app))
+
+
+def test_every_route_is_documented_with_every_method(app):
+    document = build_document(app)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in UNDOCUMENTED_ENDPOINTS:
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in document["paths"][path], (method, path)
+
+
+def test_protected_operations_declare_bearer_auth_and_its_errors(app):
+    operation = build_document(app)["paths"]["/api/v1/ecgs"]["post"]
+    assert operation["security"] == [{"bearerAuth": []}]
+    assert {"201", "400", "401", "403", "409", "413"} <= set(operation["responses"])
+
+
+def test_insights_document_every_registered_analysis(app):
+    schemas = build_document(app)["components"]["schemas"]
+    properties = schemas["LeadInsights"]["properties"]
+    for analysis in LEAD_ANALYSES:
+        assert properties[analysis.name]["description"] == analysis.description
