@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     validate_settings(app.config)
 
+    app.json.sort_keys = False  # responses keep the documented field order
     db.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -8,7 +8,6 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import DocumentTooLarge, DuplicateKeyError
 
-from analysis import analyse_lead
 from ecg.encoding import encode_signal
 from ecg.model import EcgSummary, LeadSummary, Recording
 from pagination import decode_cursor, encode_cursor, invalid_cursor
@@ -42,10 +41,12 @@ class EcgStore:
             ]
         )
 
-    def insert(self, owner: ObjectId, recording: Recording) -> EcgSummary:
-        """Analyse and store a recording; its insights are never recomputed on read."""
+    def insert(
+        self, owner: ObjectId, recording: Recording, insights: list[dict[str, int | float]]
+    ) -> EcgSummary:
+        """Store a recording with its leads' insights, which reads return without recomputing."""
         leads = []
-        for lead in recording.leads:
+        for lead, lead_insights in zip(recording.leads, insights, strict=True):
             encoding, payload = encode_signal(lead.signal)
             leads.append(
                 {
@@ -53,7 +54,7 @@ class EcgStore:
                     "number_of_samples": len(lead.signal),
                     "encoding": encoding,
                     "signal": Binary(payload),
-                    "insights": analyse_lead(lead.signal),
+                    "insights": lead_insights,
                 }
             )
         document = {

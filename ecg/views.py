@@ -2,6 +2,7 @@
 
 from flask import url_for
 
+from analysis import analyse_lead
 from auth.guards import current_user, roles_required
 from auth.users import USER
 from db import get_db
@@ -38,8 +39,9 @@ def own_ecg(ecg_id: str) -> EcgSummary:
 def upload_ecg(body: EcgUpload):
     """Upload an ECG; its insights are computed now and stored with it."""
     recording = body.to_recording()
+    insights = [analyse_lead(lead.signal) for lead in recording.leads]
     try:
-        summary = ecgs().insert(current_user().id, recording)
+        summary = ecgs().insert(current_user().id, recording, insights)
     except EcgExists:
         raise ApiError(
             409, "ecg_exists", f"You already have an ECG with id {recording.id!r}."

@@ -23,7 +23,7 @@ def database(tmp_path_factory):
 def app(database):
     """An app on a database of its own, so tests cannot see each other's data."""
     database_uri = database.uri.rsplit("/", 1)[0] + f"/test_{uuid.uuid4().hex}"
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": TEST_SECRET,
@@ -31,6 +31,8 @@ def app(database):
             "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
         }
     )
+    yield app
+    app.extensions["mongo_client"].close()
 
 
 @pytest.fixture
