@@ -49,6 +49,15 @@ def init_command() -> None:
         click.echo("Keep it now: it is not stored anywhere readable and will not be shown again.")
 
 
+@click.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Delete signal chunks left by uploads that crashed before completing (run it from cron)."""
+    removed = EcgStore(get_db()).sweep_orphan_chunks()
+    click.echo(f"Removed {removed} orphaned signal chunks.")
+
+
 def register_commands(app: Flask) -> None:
     """Make the commands available as ``flask --app app <command>``."""
     app.cli.add_command(init_command)
+    app.cli.add_command(sweep_command)

@@ -1,5 +1,6 @@
-"""ECG values as the application handles them, independent of JSON and BSON."""
+"""ECG values as the application handles them, independent of JSON, files and BSON."""
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,20 +8,31 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class Lead:
-    """One lead of an uploaded recording."""
+class Calibration:
+    """How a lead's integers become physical values: (sample - baseline) * scale, in unit."""
 
-    name: str
-    signal: np.ndarray
+    unit: str
+    scale: float
+    baseline: float = 0.0
 
 
 @dataclass(frozen=True)
-class Recording:
-    """An ECG as uploaded, before it is stored."""
+class LeadInput:
+    """One lead of a recording being ingested; its samples arrive as consecutive blocks."""
+
+    name: str
+    blocks: Callable[[], Iterable[np.ndarray]]
+    calibration: Calibration | None = None
+
+
+@dataclass(frozen=True)
+class RecordingInput:
+    """An ECG being ingested, from JSON or from a file."""
 
     id: str
     date: datetime
-    leads: list[Lead]
+    leads: list[LeadInput]
+    sampling_frequency: float | None = None
 
 
 @dataclass(frozen=True)
@@ -30,13 +42,20 @@ class LeadSummary:
     name: str
     number_of_samples: int
     insights: dict[str, int | float]
+    calibration: Calibration | None = None
 
 
 @dataclass(frozen=True)
 class EcgSummary:
     """A stored ECG without its signals."""
 
+    key: object  # the storage key of the ECG, for reading its signal chunks
     id: str
     date: datetime
     created_at: datetime
     leads: list[LeadSummary]
+    sampling_frequency: float | None = None
+
+    def lead_index(self, name: str) -> int | None:
+        """Position of the named lead, or None."""
+        return next((i for i, lead in enumerate(self.leads) if lead.name == name), None)

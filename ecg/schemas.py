@@ -1,6 +1,8 @@
 """The JSON the ECG endpoints accept and return."""
 
+import functools
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -8,12 +10,14 @@ import numpy as np
 from pydantic import AwareDatetime, BaseModel, Field, create_model, field_validator, model_validator
 
 from analysis import LEAD_ANALYSES
-from ecg.model import EcgSummary, Lead, Recording
+from ecg.model import Calibration, EcgSummary, LeadInput, RecordingInput
 from openapi.models import StrictModel
 from timestamps import current_time, truncate_to_milliseconds
 
 INT32 = np.iinfo(np.int32)
 MAX_LEADS = 64
+MAX_SAMPLING_FREQUENCY = 100_000
+MAX_SIGNAL_SLICE = 100_000
 ECG_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 LEAD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _+.-]{0,31}$"
 
@@ -31,10 +35,19 @@ LeadName = Annotated[
 ]
 
 
+class CalibrationModel(StrictModel):
+    """How stored integers become physical values: (sample - baseline) * scale, in unit."""
+
+    unit: str = Field(min_length=1, max_length=16, examples=["uV"])
+    scale: float = Field(gt=0, allow_inf_nan=False, description="Physical units per step.")
+    baseline: float = Field(0.0, allow_inf_nan=False, description="Sample value of 0 units.")
+
+
 class LeadUpload(StrictModel):
     """One lead of an uploaded ECG."""
 
     name: LeadName
+    calibration: CalibrationModel | None = None
     number_of_samples: int | None = Field(
         None, ge=1, description="Optional; when given it must equal the signal's length."
     )
@@ -61,6 +74,13 @@ class EcgUpload(StrictModel):
         description="Acquisition time, ISO 8601 with a UTC offset; defaults to the upload time. "
         "Stored at millisecond precision.",
     )
+    sampling_frequency: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_SAMPLING_FREQUENCY,
+        allow_inf_nan=False,
+        description="Samples per second (Hz).",
+    )
     leads: list[LeadUpload] = Field(min_length=1, max_length=MAX_LEADS)
 
     @field_validator("leads")
@@ -72,15 +92,37 @@ class EcgUpload(StrictModel):
             raise ValueError(f"lead names must be unique; repeated: {', '.join(duplicates)}")
         return leads
 
-    def to_recording(self) -> Recording:
+    def to_recording(self) -> RecordingInput:
         """The upload as numpy signals, with server defaults for id and date."""
-        date = current_time() if self.date is None else self.date.astimezone(UTC)
-        date = truncate_to_milliseconds(date)
-        return Recording(
-            id=self.id or uuid.uuid4().hex,
-            date=date,
-            leads=[Lead(lead.name, np.array(lead.signal, dtype=np.int32)) for lead in self.leads],
+        return RecordingInput(
+            id=self.id or new_ecg_id(),
+            date=recording_date(self.date),
+            sampling_frequency=self.sampling_frequency,
+            leads=[
+                LeadInput(
+                    name=lead.name,
+                    blocks=functools.partial(whole_signal, lead.signal),
+                    calibration=Calibration(**lead.calibration.model_dump())
+                    if lead.calibration
+                    else None,
+                )
+                for lead in self.leads
+            ],
         )
+
+
+def whole_signal(samples: list[int]) -> list[np.ndarray]:
+    """A JSON signal as a single block (values were validated to fit int32)."""
+    return [np.array(samples, dtype=np.int32)]
+
+
+def new_ecg_id() -> str:
+    return uuid.uuid4().hex
+
+
+def recording_date(date: datetime | None) -> datetime:
+    """The given acquisition time in UTC, else now; at MongoDB's millisecond precision."""
+    return current_time() if date is None else truncate_to_milliseconds(date.astimezone(UTC))
 
 
 class LeadMetadata(BaseModel):
@@ -88,6 +130,7 @@ class LeadMetadata(BaseModel):
 
     name: str
     number_of_samples: int
+    calibration: CalibrationModel | None
 
 
 class EcgMetadata(BaseModel):
@@ -96,6 +139,7 @@ class EcgMetadata(BaseModel):
     id: str
     date: datetime
     created_at: datetime
+    sampling_frequency: float | None
     leads: list[LeadMetadata]
 
     @classmethod
@@ -104,8 +148,15 @@ class EcgMetadata(BaseModel):
             id=summary.id,
             date=summary.date,
             created_at=summary.created_at,
+            sampling_frequency=summary.sampling_frequency,
             leads=[
-                LeadMetadata(name=lead.name, number_of_samples=lead.number_of_samples)
+                LeadMetadata(
+                    name=lead.name,
+                    number_of_samples=lead.number_of_samples,
+                    calibration=CalibrationModel(**asdict(lead.calibration))
+                    if lead.calibration
+                    else None,
+                )
                 for lead in summary.leads
             ],
         )
@@ -144,3 +195,22 @@ class EcgInsights(BaseModel):
             id=summary.id,
             leads=[LeadInsights(name=lead.name, **lead.insights) for lead in summary.leads],
         )
+
+
+class SignalRange(BaseModel):
+    """Which samples of a lead to return: [start, stop)."""
+
+    start: int = Field(0, ge=0, description="First sample, counted from 0.")
+    stop: int | None = Field(
+        None, ge=1, description=f"One past the last sample; at most start + {MAX_SIGNAL_SLICE}."
+    )
+
+
+class LeadSignal(BaseModel):
+    """A slice of a lead's stored integer samples."""
+
+    id: str
+    lead: str
+    start: int
+    stop: int
+    samples: list[int]

@@ -1,21 +1,32 @@
-"""ECG documents in MongoDB; every query is scoped to the owner."""
+"""ECGs in MongoDB: one metadata document per ECG, signals in fixed-size chunk documents.
 
-from datetime import datetime
+An ECG document is written only after all of its chunks, so a recording becomes visible
+complete or not at all; an ingest that fails removes its chunks, and `sweep_orphan_chunks`
+removes those of an ingest that crashed. Every query on `ecgs` includes the owner.
+"""
 
+import contextlib
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+import numpy as np
 from bson import Binary, ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
-from pymongo.errors import DocumentTooLarge, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from ecg.encoding import encode_signal
-from ecg.model import EcgSummary, LeadSummary, Recording
+from ecg.encoding import decode_signal, encode_signal
+from ecg.model import Calibration, EcgSummary, LeadSummary
 from pagination import decode_cursor, encode_cursor, invalid_cursor
 from timestamps import current_time
 
-# List and metadata reads never load signals.
-WITHOUT_SIGNALS = {"leads.signal": False}
+# 256 Ki samples: 512 KiB per int16 chunk, far below the 16 MiB document limit.
+SAMPLES_PER_CHUNK = 1 << 18
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
+# An ingest older than this without its ECG document has died; its chunks can go.
+ABANDONED_AFTER = timedelta(hours=6)
 
 
 class EcgExists(Exception):
@@ -23,14 +34,16 @@ class EcgExists(Exception):
 
 
 class EcgTooLarge(Exception):
-    """The ECG does not fit in one MongoDB document."""
+    """The ECG has more samples than the service accepts."""
 
 
 class EcgStore:
     """Reads and writes one database's ECGs."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, max_samples: int = 1 << 31):
         self.ecgs = db.ecgs
+        self.chunks = db.signal_chunks
+        self.max_samples = max_samples
 
     def ensure_indexes(self) -> None:
         """Create the indexes every query relies on (idempotent)."""
@@ -40,41 +53,19 @@ class EcgStore:
                 IndexModel([("owner", ASCENDING), *NEWEST_FIRST]),
             ]
         )
+        self.chunks.create_indexes(
+            [IndexModel([("ecg", ASCENDING), ("lead", ASCENDING), ("seq", ASCENDING)], unique=True)]
+        )
 
-    def insert(
-        self, owner: ObjectId, recording: Recording, insights: list[dict[str, int | float]]
-    ) -> EcgSummary:
-        """Store a recording with its leads' insights, which reads return without recomputing."""
-        leads = []
-        for lead, lead_insights in zip(recording.leads, insights, strict=True):
-            encoding, payload = encode_signal(lead.signal)
-            leads.append(
-                {
-                    "name": lead.name,
-                    "number_of_samples": len(lead.signal),
-                    "encoding": encoding,
-                    "signal": Binary(payload),
-                    "insights": lead_insights,
-                }
-            )
-        document = {
-            "owner": owner,
-            "id": recording.id,
-            "date": recording.date,
-            "created_at": current_time(),
-            "leads": leads,
-        }
-        try:
-            self.ecgs.insert_one(document)
-        except DuplicateKeyError:
-            raise EcgExists(recording.id) from None
-        except DocumentTooLarge:
-            raise EcgTooLarge(recording.id) from None
-        return summary_from_document(document)
+    def writer(self, owner: ObjectId, ecg_id: str) -> "EcgWriter":
+        """Start storing a new ECG; 409 early if the id is taken (the unique index decides)."""
+        if self.ecgs.find_one({"owner": owner, "id": ecg_id}, {"_id": True}):
+            raise EcgExists(ecg_id)
+        return EcgWriter(self, owner, ecg_id)
 
     def find(self, owner: ObjectId, ecg_id: str) -> EcgSummary | None:
         """Return one of the owner's ECGs, without signals."""
-        document = self.ecgs.find_one({"owner": owner, "id": ecg_id}, WITHOUT_SIGNALS)
+        document = self.ecgs.find_one({"owner": owner, "id": ecg_id})
         return summary_from_document(document) if document else None
 
     def page(
@@ -88,20 +79,144 @@ class EcgStore:
                 {"created_at": {"$lt": created_at}},
                 {"created_at": created_at, "_id": {"$lt": last_id}},
             ]
-        documents = list(self.ecgs.find(query, WITHOUT_SIGNALS).sort(NEWEST_FIRST).limit(limit + 1))
+        documents = list(self.ecgs.find(query).sort(NEWEST_FIRST).limit(limit + 1))
         next_cursor = None
         if len(documents) > limit:
             last = documents[limit - 1]
             next_cursor = encode_cursor(last["created_at"].isoformat(), str(last["_id"]))
         return [summary_from_document(document) for document in documents[:limit]], next_cursor
 
+    def read_samples(self, ecg: EcgSummary, lead_index: int, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) of a lead, loading only the chunks that hold them."""
+        first, last = start // SAMPLES_PER_CHUNK, (stop - 1) // SAMPLES_PER_CHUNK
+        pieces = self.chunks.find(
+            {"ecg": ecg.key, "lead": lead_index, "seq": {"$gte": first, "$lte": last}}
+        ).sort("seq", ASCENDING)
+        joined = np.concatenate([decode_signal(p["encoding"], p["data"]) for p in pieces])
+        offset = first * SAMPLES_PER_CHUNK
+        return joined[start - offset : stop - offset]
+
+    def lead_blocks(self, ecg: EcgSummary, lead_index: int) -> Iterator[np.ndarray]:
+        """A lead's samples chunk by chunk, in order, for streaming."""
+        pieces = self.chunks.find({"ecg": ecg.key, "lead": lead_index}).sort("seq", ASCENDING)
+        for piece in pieces:
+            yield decode_signal(piece["encoding"], piece["data"])
+
     def delete(self, owner: ObjectId, ecg_id: str) -> bool:
         """Delete one of the owner's ECGs; False if the owner has none with this id."""
-        return self.ecgs.delete_one({"owner": owner, "id": ecg_id}).deleted_count == 1
+        document = self.ecgs.find_one_and_delete({"owner": owner, "id": ecg_id}, {"_id": True})
+        if document is None:
+            return False
+        self.chunks.delete_many({"ecg": document["_id"]})
+        return True
 
     def delete_all_of(self, owner: ObjectId) -> int:
         """Delete every ECG of an owner (when the owner's account is deleted)."""
-        return self.ecgs.delete_many({"owner": owner}).deleted_count
+        keys = [document["_id"] for document in self.ecgs.find({"owner": owner}, {"_id": True})]
+        self.ecgs.delete_many({"owner": owner, "_id": {"$in": keys}})
+        self.chunks.delete_many({"ecg": {"$in": keys}})
+        return len(keys)
+
+    def sweep_orphan_chunks(self) -> int:
+        """Delete chunks of ingests that died long ago without writing their ECG document."""
+        cutoff = ObjectId.from_datetime(current_time() - ABANDONED_AFTER)
+        keys = self.chunks.distinct("ecg", {"ecg": {"$lt": cutoff}})
+        living = {d["_id"] for d in self.ecgs.find({"_id": {"$in": keys}}, {"_id": True})}
+        orphans = [key for key in keys if key not in living]
+        return self.chunks.delete_many({"ecg": {"$in": orphans}}).deleted_count if orphans else 0
+
+
+class EcgWriter:
+    """Stores one ECG's signals chunk by chunk, then its document; undoes itself on failure."""
+
+    def __init__(self, store: EcgStore, owner: ObjectId, ecg_id: str):
+        self.store = store
+        self.owner = owner
+        self.ecg_id = ecg_id
+        self.key = ObjectId()  # its timestamp dates the chunks for the orphan sweep
+        self.pending: dict[int, list[np.ndarray]] = {}
+        self.stored: dict[int, int] = {}  # samples stored or pending, per lead
+        self.total_samples = 0
+
+    def append(self, lead_index: int, samples: np.ndarray) -> None:
+        """Add the next block of a lead's samples; full chunks are written as they fill."""
+        self.total_samples += samples.size
+        if self.total_samples > self.store.max_samples:
+            raise EcgTooLarge(self.ecg_id)
+        self.pending.setdefault(lead_index, []).append(samples)
+        self.stored[lead_index] = self.stored.get(lead_index, 0) + samples.size
+        pending_size = sum(block.size for block in self.pending[lead_index])
+        if pending_size >= SAMPLES_PER_CHUNK:
+            self._flush(lead_index, final=False)
+
+    def _flush(self, lead_index: int, final: bool) -> None:
+        blocks = self.pending.pop(lead_index, [])
+        if not blocks:
+            return
+        joined = np.concatenate(blocks)
+        whole = joined.size if final else joined.size - joined.size % SAMPLES_PER_CHUNK
+        if whole < joined.size:
+            self.pending[lead_index] = [joined[whole:]]
+        first_seq = (self.stored[lead_index] - joined.size) // SAMPLES_PER_CHUNK
+        documents = []
+        for offset in range(0, whole, SAMPLES_PER_CHUNK):
+            encoding, payload = encode_signal(joined[offset : offset + SAMPLES_PER_CHUNK])
+            documents.append(
+                {
+                    "ecg": self.key,
+                    "lead": lead_index,
+                    "seq": first_seq + offset // SAMPLES_PER_CHUNK,
+                    "encoding": encoding,
+                    "data": Binary(payload),
+                }
+            )
+        if documents:
+            self.store.chunks.insert_many(documents, ordered=True)
+
+    def commit(
+        self,
+        date: datetime,
+        sampling_frequency: float | None,
+        leads: list[LeadSummary],
+    ) -> EcgSummary:
+        """Write the remaining chunks, then the document that makes the ECG visible."""
+        for lead_index in list(self.pending):
+            self._flush(lead_index, final=True)
+        document = {
+            "_id": self.key,
+            "owner": self.owner,
+            "id": self.ecg_id,
+            "date": date,
+            "created_at": current_time(),
+            "sampling_frequency": sampling_frequency,
+            "leads": [lead_document(lead) for lead in leads],
+        }
+        try:
+            self.store.ecgs.insert_one(document)
+        except DuplicateKeyError:
+            raise EcgExists(self.ecg_id) from None
+        return summary_from_document(document)
+
+    def abort(self) -> None:
+        """Remove what was written; if the database is gone, the orphan sweep will."""
+        with contextlib.suppress(PyMongoError):
+            self.store.chunks.delete_many({"ecg": self.key})
+
+    def __enter__(self) -> "EcgWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is not None:
+            self.abort()
+
+
+def lead_document(lead: LeadSummary) -> dict:
+    return {
+        "name": lead.name,
+        "number_of_samples": lead.number_of_samples,
+        "calibration": asdict(lead.calibration) if lead.calibration else None,
+        "insights": lead.insights,
+    }
 
 
 def position_from_cursor(cursor: str) -> tuple[datetime, ObjectId]:
@@ -114,13 +229,20 @@ def position_from_cursor(cursor: str) -> tuple[datetime, ObjectId]:
 
 
 def summary_from_document(document: dict) -> EcgSummary:
-    """Turn a stored document (signals projected out or not) into a summary."""
+    """Turn a stored ECG document into a summary."""
     return EcgSummary(
+        key=document["_id"],
         id=document["id"],
         date=document["date"],
         created_at=document["created_at"],
+        sampling_frequency=document.get("sampling_frequency"),
         leads=[
-            LeadSummary(lead["name"], lead["number_of_samples"], lead["insights"])
+            LeadSummary(
+                name=lead["name"],
+                number_of_samples=lead["number_of_samples"],
+                insights=lead["insights"],
+                calibration=Calibration(**lead["calibration"]) if lead.get("calibration") else None,
+            )
             for lead in document["leads"]
         ],
     )

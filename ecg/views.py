@@ -1,14 +1,22 @@
 """The caller's ECGs. Admins are refused: their role manages accounts, never health data."""
 
-from flask import url_for
+from flask import current_app, url_for
 
-from analysis import analyse_lead
 from auth.guards import current_user, roles_required
 from auth.users import USER
 from db import get_db
 from ecg import bp
-from ecg.model import EcgSummary
-from ecg.schemas import EcgInsights, EcgMetadata, EcgPage, EcgUpload
+from ecg.ingest import EmptyLead, ingest
+from ecg.model import EcgSummary, RecordingInput
+from ecg.schemas import (
+    MAX_SIGNAL_SLICE,
+    EcgInsights,
+    EcgMetadata,
+    EcgPage,
+    EcgUpload,
+    LeadSignal,
+    SignalRange,
+)
 from ecg.store import EcgExists, EcgStore, EcgTooLarge
 from errors import ApiError
 from openapi.operation import operation
@@ -18,7 +26,7 @@ TAG = "ECGs"
 
 
 def ecgs() -> EcgStore:
-    return EcgStore(get_db())
+    return EcgStore(get_db(), max_samples=current_app.config["MAX_ECG_SAMPLES"])
 
 
 def ecg_not_found(ecg_id: str) -> ApiError:
@@ -33,24 +41,30 @@ def own_ecg(ecg_id: str) -> EcgSummary:
     return summary
 
 
-@bp.post("/ecgs")
-@roles_required(USER)
-@operation(tag=TAG, status=201, response=EcgMetadata, body=EcgUpload, errors=(400, 409, 413, 415))
-def upload_ecg(body: EcgUpload):
-    """Upload an ECG; its insights are computed now and stored with it."""
-    recording = body.to_recording()
-    insights = [analyse_lead(lead.signal) for lead in recording.leads]
+def store_recording(recording: RecordingInput):
+    """Ingest a recording for the caller; the 201 response with its Location."""
     try:
-        summary = ecgs().insert(current_user().id, recording, insights)
+        summary = ingest(ecgs(), current_user().id, recording)
     except EcgExists:
         raise ApiError(
             409, "ecg_exists", f"You already have an ECG with id {recording.id!r}."
         ) from None
     except EcgTooLarge:
+        limit = current_app.config["MAX_ECG_SAMPLES"]
         raise ApiError(
-            413, "ecg_too_large", "The ECG is larger than one stored document can hold (16 MiB)."
+            413, "ecg_too_large", f"The ECG has more than the {limit} samples accepted."
         ) from None
+    except EmptyLead as empty:
+        raise ApiError(400, "empty_lead", f"Lead {empty} has no samples.") from None
     return EcgMetadata.from_summary(summary), {"Location": url_for(".get_ecg", ecg_id=summary.id)}
+
+
+@bp.post("/ecgs")
+@roles_required(USER)
+@operation(tag=TAG, status=201, response=EcgMetadata, body=EcgUpload, errors=(400, 409, 413, 415))
+def upload_ecg(body: EcgUpload):
+    """Upload an ECG; its insights are computed now and stored with it."""
+    return store_recording(body.to_recording())
 
 
 @bp.get("/ecgs")
@@ -66,7 +80,7 @@ def list_ecgs(query: PageQuery):
 @roles_required(USER)
 @operation(tag=TAG, response=EcgMetadata, errors=(404,))
 def get_ecg(ecg_id: str):
-    """Return an ECG's metadata: id, dates and leads (without signals)."""
+    """Return an ECG's metadata: id, dates, sampling frequency and leads (without signals)."""
     return EcgMetadata.from_summary(own_ecg(ecg_id))
 
 
@@ -78,10 +92,39 @@ def get_insights(ecg_id: str):
     return EcgInsights.from_summary(own_ecg(ecg_id))
 
 
+@bp.get("/ecgs/<ecg_id>/leads/<lead_name>/signal")
+@roles_required(USER)
+@operation(tag=TAG, response=LeadSignal, query=SignalRange, errors=(400, 404))
+def get_lead_signal(ecg_id: str, lead_name: str, query: SignalRange):
+    """Return samples [start, stop) of one lead as stored integers.
+
+    Only the chunks holding the slice are read. At most 100000 samples per request; stop
+    defaults to that many past start, or the end of the lead.
+    """
+    ecg = own_ecg(ecg_id)
+    lead_index = ecg.lead_index(lead_name)
+    if lead_index is None:
+        raise ApiError(404, "lead_not_found", f"ECG {ecg_id!r} has no lead {lead_name!r}.")
+    length = ecg.leads[lead_index].number_of_samples
+    stop = min(length, query.start + MAX_SIGNAL_SLICE) if query.stop is None else query.stop
+    if not query.start < stop <= length:
+        raise ApiError(
+            400, "invalid_range", f"Need 0 <= start < stop <= {length} (the lead's length)."
+        )
+    if stop - query.start > MAX_SIGNAL_SLICE:
+        raise ApiError(
+            400, "range_too_large", f"Ask for at most {MAX_SIGNAL_SLICE} samples at a time."
+        )
+    samples = ecgs().read_samples(ecg, lead_index, query.start, stop)
+    return LeadSignal(
+        id=ecg.id, lead=lead_name, start=query.start, stop=stop, samples=samples.tolist()
+    )
+
+
 @bp.delete("/ecgs/<ecg_id>")
 @roles_required(USER)
 @operation(tag=TAG, status=204, errors=(404,))
 def delete_ecg(ecg_id: str):
-    """Delete an ECG."""
+    """Delete an ECG and all of its signal data."""
     if not ecgs().delete(current_user().id, ecg_id):
         raise ecg_not_found(ecg_id)

@@ -1,6 +1,7 @@
 """Uploading ECGs and reading them and their insights back."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from tests.api.conftest import ecg_body
 
@@ -21,10 +22,11 @@ def test_full_flow_upload_read_insights_delete(api, user_token):
     metadata = created.json()
     assert metadata["id"] == "rest-12-lead"
     assert metadata["date"] == "2024-05-01T08:00:00Z"
+    assert metadata["sampling_frequency"] is None
     assert metadata["leads"] == [
-        {"name": "I", "number_of_samples": 6},
-        {"name": "aVR", "number_of_samples": 3},
-        {"name": "V1", "number_of_samples": 3},
+        {"name": "I", "number_of_samples": 6, "calibration": None},
+        {"name": "aVR", "number_of_samples": 3, "calibration": None},
+        {"name": "V1", "number_of_samples": 3, "calibration": None},
     ]
 
     read = api.request("GET", "/api/v1/ecgs/rest-12-lead", user_token)
@@ -52,7 +54,9 @@ def test_full_flow_upload_read_insights_delete(api, user_token):
 def test_the_server_assigns_an_id_and_the_upload_time_when_absent(api, user_token):
     created = api.request("POST", "/api/v1/ecgs", user_token, json=ecg_body()).json()
     assert created["id"]
-    assert created["date"] == created["created_at"]
+    received = datetime.fromisoformat(created["date"])
+    stored = datetime.fromisoformat(created["created_at"])
+    assert timedelta(0) <= stored - received < timedelta(seconds=5)
     assert api.request("GET", f"/api/v1/ecgs/{created['id']}", user_token).json() == created
 
 
@@ -102,7 +106,7 @@ def test_list_items_carry_metadata_but_no_signals(api, user_token):
     api.request("POST", "/api/v1/ecgs", user_token, json=ecg_body("listed"))
     response = api.request("GET", "/api/v1/ecgs", user_token)
     (item,) = response.json()["items"]
-    assert set(item) == {"id", "date", "created_at", "leads"}
+    assert set(item) == {"id", "date", "created_at", "sampling_frequency", "leads"}
     assert "signal" not in response.text
 
 

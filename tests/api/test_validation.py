@@ -145,17 +145,6 @@ def test_a_body_over_the_size_limit_is_a_413(api, user_token):
     assert response.json()["error"] == "request_entity_too_large"
 
 
-def test_an_ecg_too_large_for_one_document_is_a_413(api, user_token):
-    # 9 M int16 samples = 18 MB of binary, over MongoDB's 16 MiB document limit.
-    body = b'{"id": "too-big", "leads": [{"name": "I", "signal": [' + b"1," * 9_000_000 + b"1]}]}"
-    response = api.request(
-        "POST", "/api/v1/ecgs", user_token, data=body, headers={"Content-Type": "application/json"}
-    )
-    assert response.status_code == 413
-    assert response.json()["error"] == "ecg_too_large"
-    assert api.request("GET", "/api/v1/ecgs/too-big", user_token).status_code == 404
-
-
 def test_json_content_type_with_charset_is_accepted(api, user_token):
     response = api.request(
         "POST",

@@ -38,8 +38,9 @@ def test_signals_become_int32_arrays():
     recording = parse(
         {"leads": [{"name": "I", "signal": [2147483647, -2147483648]}]}
     ).to_recording()
-    assert recording.leads[0].signal.dtype == np.int32
-    assert recording.leads[0].signal.tolist() == [2147483647, -2147483648]
+    (signal,) = recording.leads[0].blocks()
+    assert signal.dtype == np.int32
+    assert signal.tolist() == [2147483647, -2147483648]
 
 
 def test_number_of_samples_must_match_the_signal():

@@ -69,3 +69,10 @@ def test_refuses_an_unusable_admin_password(app, runner):
     assert result.exit_code != 0
     assert "ADMIN_PASSWORD" in result.output
     assert admin_document(app) is None
+
+
+def test_sweep_reports_what_it_removed(runner):
+    runner.invoke(args=["init"])
+    result = runner.invoke(args=["sweep"])
+    assert result.exit_code == 0
+    assert "Removed 0 orphaned signal chunks" in result.output

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from analysis import LEAD_ANALYSES, analyse_lead
-from analysis.zero_crossings import count_zero_crossings
+from analysis.zero_crossings import ZeroCrossings, count_zero_crossings
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,21 @@ def test_analyse_lead_runs_every_registered_analysis():
     result = analyse_lead(np.array([3, -3, 3], dtype=np.int32))
     assert set(result) == {analysis.name for analysis in LEAD_ANALYSES}
     assert result["zero_crossings"] == 2
+
+
+def test_blocks_give_the_same_count_wherever_the_signal_is_split():
+    generator = np.random.default_rng(11)
+    signal = generator.integers(-2, 3, size=5000)
+    for _ in range(50):
+        cuts = np.sort(generator.integers(0, signal.size, size=generator.integers(1, 20)))
+        counter = ZeroCrossings()
+        for block in np.split(signal, cuts):
+            counter.update(block)
+        assert counter.result() == count_zero_crossings(signal)
+
+
+def test_a_crossing_between_blocks_separated_by_zeros_counts():
+    counter = ZeroCrossings()
+    for block in ([3, 0], [0, 0], [], [0, -2]):
+        counter.update(np.array(block, dtype=np.int16))
+    assert counter.result() == 1

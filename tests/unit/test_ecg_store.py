@@ -1,0 +1,108 @@
+"""Chunked storage against a real database: atomic visibility, clean-up, limits."""
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from bson import ObjectId
+
+from db import get_db
+from ecg.ingest import EmptyLead, ingest
+from ecg.model import LeadInput, RecordingInput
+from ecg.store import SAMPLES_PER_CHUNK, EcgExists, EcgStore, EcgTooLarge
+from timestamps import current_time
+
+OWNER = ObjectId()
+
+
+@pytest.fixture
+def store(app):
+    with app.app_context():
+        store = EcgStore(get_db(), max_samples=10 * SAMPLES_PER_CHUNK)
+        store.ensure_indexes()
+        yield store
+
+
+def recording(ecg_id: str, *lead_blocks) -> RecordingInput:
+    leads = [
+        LeadInput(name=f"L{index}", blocks=lambda blocks=blocks: iter(blocks))
+        for index, blocks in enumerate(lead_blocks)
+    ]
+    return RecordingInput(id=ecg_id, date=current_time(), leads=leads)
+
+
+def blocks_of(samples: int, size: int) -> list[np.ndarray]:
+    signal = np.arange(samples, dtype=np.int32) % 1000 - 500
+    return [signal[i : i + size] for i in range(0, samples, size)]
+
+
+def test_blocks_of_any_size_become_fixed_size_chunks(store):
+    samples = 2 * SAMPLES_PER_CHUNK + 12345
+    summary = ingest(store, OWNER, recording("odd-blocks", blocks_of(samples, 100_003)))
+    assert summary.leads[0].number_of_samples == samples
+    sequences = [c["seq"] for c in store.chunks.find({"ecg": summary.key}).sort("seq", 1)]
+    assert sequences == [0, 1, 2]
+    whole = np.concatenate(list(store.lead_blocks(summary, 0)))
+    assert whole.tolist() == np.concatenate(blocks_of(samples, samples)).tolist()
+
+
+def test_a_failure_mid_ingest_leaves_nothing_behind(store):
+    def failing_blocks():
+        yield from blocks_of(3 * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK)
+        raise OSError("the upload was cut off")
+
+    broken = RecordingInput(
+        id="cut-off", date=current_time(), leads=[LeadInput("I", failing_blocks)]
+    )
+    with pytest.raises(OSError):
+        ingest(store, OWNER, broken)
+    assert store.find(OWNER, "cut-off") is None
+    assert store.chunks.count_documents({}) == 0
+    assert store.page(OWNER, 10, None)[0] == []
+
+
+def test_too_many_samples_are_refused_and_leave_nothing(store):
+    too_many = recording("huge", blocks_of(11 * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK))
+    with pytest.raises(EcgTooLarge):
+        ingest(store, OWNER, too_many)
+    assert store.chunks.count_documents({}) == 0
+    assert store.find(OWNER, "huge") is None
+
+
+def test_an_empty_lead_is_refused_and_leaves_nothing(store):
+    with pytest.raises(EmptyLead):
+        ingest(store, OWNER, recording("empty", blocks_of(10, 5), []))
+    assert store.chunks.count_documents({}) == 0
+
+
+def test_an_id_taken_while_ingesting_is_a_conflict_that_leaves_nothing(store):
+    writer = store.writer(OWNER, "raced")
+    ingest(store, OWNER, recording("raced", blocks_of(10, 10)))
+    with pytest.raises(EcgExists), writer:
+        writer.append(0, np.arange(10, dtype=np.int32))
+        writer.commit(current_time(), None, [])
+    assert store.chunks.count_documents({"ecg": writer.key}) == 0
+
+
+def test_the_sweep_removes_only_old_chunks_without_an_ecg(store):
+    kept = ingest(store, OWNER, recording("kept", blocks_of(10, 10)))
+    old = ObjectId.from_datetime(current_time() - timedelta(days=1))
+    recent = ObjectId()
+    for key in (old, recent):
+        store.chunks.insert_one(
+            {"ecg": key, "lead": 0, "seq": 0, "encoding": "int16le", "data": b""}
+        )
+    assert store.sweep_orphan_chunks() == 1
+    assert store.chunks.count_documents({"ecg": old}) == 0
+    assert store.chunks.count_documents({"ecg": recent}) == 1
+    assert store.chunks.count_documents({"ecg": kept.key}) == 1
+
+
+def test_deleting_all_of_an_owner_spares_other_owners(store):
+    mine = ingest(store, OWNER, recording("mine", blocks_of(10, 10)))
+    other_owner = ObjectId()
+    theirs = ingest(store, other_owner, recording("theirs", blocks_of(10, 10)))
+    assert store.delete_all_of(OWNER) == 1
+    assert store.chunks.count_documents({"ecg": mine.key}) == 0
+    assert store.find(other_owner, "theirs") is not None
+    assert store.chunks.count_documents({"ecg": theirs.key}) == 1
