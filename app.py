@@ -4,17 +4,19 @@ from flask import Flask
 
 import auth
 import db
-import ecg
+import ecg.views
 import health
 import openapi
 from commands import register_commands
 from config import settings_from_environment, validate_settings
+from ecg.uploads import FileUploadRequest
 from errors import register_error_handlers
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then the test override, then wiring."""
     app = Flask(__name__, static_folder=None)
+    app.request_class = FileUploadRequest
     app.config.from_mapping(settings_from_environment())
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -31,6 +33,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     """Routes: authentication and users, ECGs, probes, and the API's documentation."""
     app.register_blueprint(auth.bp)
-    app.register_blueprint(ecg.bp)
+    app.register_blueprint(ecg.views.bp)
     app.register_blueprint(health.bp)
     openapi.init_app(app)

@@ -1,11 +1,10 @@
 """The caller's ECGs. Admins are refused: their role manages accounts, never health data."""
 
-from flask import current_app, url_for
+from flask import Blueprint, current_app, url_for
 
 from auth.guards import current_user, roles_required
 from auth.users import USER
 from db import get_db
-from ecg import bp
 from ecg.ingest import EmptyLead, ingest
 from ecg.model import EcgSummary, RecordingInput
 from ecg.schemas import (
@@ -14,15 +13,21 @@ from ecg.schemas import (
     EcgMetadata,
     EcgPage,
     EcgUpload,
+    FileUploadForm,
     LeadSignal,
     SignalRange,
+    new_ecg_id,
+    recording_date,
 )
 from ecg.store import EcgExists, EcgStore, EcgTooLarge
+from ecg.uploads import uploaded_files
 from errors import ApiError
+from formats import UnreadableFile, UnsupportedFile, read_recording
 from openapi.operation import operation
 from pagination import PageQuery
 
 TAG = "ECGs"
+bp = Blueprint("ecg", __name__, url_prefix="/api/v1")
 
 
 def ecgs() -> EcgStore:
@@ -45,6 +50,8 @@ def store_recording(recording: RecordingInput):
     """Ingest a recording for the caller; the 201 response with its Location."""
     try:
         summary = ingest(ecgs(), current_user().id, recording)
+    except UnreadableFile as unreadable:
+        raise ApiError(400, "unreadable_file", str(unreadable)) from None
     except EcgExists:
         raise ApiError(
             409, "ecg_exists", f"You already have an ECG with id {recording.id!r}."
@@ -61,10 +68,36 @@ def store_recording(recording: RecordingInput):
 
 @bp.post("/ecgs")
 @roles_required(USER)
-@operation(tag=TAG, status=201, response=EcgMetadata, body=EcgUpload, errors=(400, 409, 413, 415))
-def upload_ecg(body: EcgUpload):
-    """Upload an ECG; its insights are computed now and stored with it."""
-    return store_recording(body.to_recording())
+@operation(
+    tag=TAG,
+    status=201,
+    response=EcgMetadata,
+    body=EcgUpload,
+    form=FileUploadForm,
+    errors=(400, 409, 413, 415),
+)
+def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
+    """Upload an ECG as JSON or as files; its insights are computed now and stored with it.
+
+    JSON bodies are capped by MAX_CONTENT_LENGTH (64 MiB), file uploads by MAX_FILE_UPLOAD_SIZE
+    (2 GiB). An unreadable file is a 400, an unrecognised one a 415.
+    """
+    if body is not None:
+        return store_recording(body.to_recording())
+    try:
+        parsed = read_recording(uploaded_files())
+    except UnreadableFile as unreadable:
+        raise ApiError(400, "unreadable_file", str(unreadable)) from None
+    except UnsupportedFile as unsupported:
+        raise ApiError(415, "unsupported_file", str(unsupported)) from None
+    return store_recording(
+        RecordingInput(
+            id=form.id or new_ecg_id(),
+            date=recording_date(form.date or parsed.date),
+            sampling_frequency=parsed.sampling_frequency,
+            leads=parsed.leads,
+        )
+    )
 
 
 @bp.get("/ecgs")

@@ -90,10 +90,10 @@ def describe_operation(
     if description.strip():
         described["description"] = " ".join(description.split())
     if declared.body is not None:
-        described["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": references[(declared.body, "validation")]}},
-        }
+        content = {"application/json": {"schema": references[(declared.body, "validation")]}}
+        if declared.form is not None:
+            content["multipart/form-data"] = {"schema": form_schema(declared.form)}
+        described["requestBody"] = {"required": True, "content": content}
     errors = set(declared.errors)
     if roles:
         described["security"] = [{"bearerAuth": []}]
@@ -120,6 +120,18 @@ def success_response(declared: Operation, references: dict) -> dict:
             "application/json": {"schema": references[(declared.response, "serialization")]}
         },
     }
+
+
+def form_schema(form: type[BaseModel]) -> dict:
+    """A multipart body: the form model's fields plus one or more file parts named 'file'."""
+    schema = form.model_json_schema(ref_template=SCHEMA_REF)
+    schema["properties"]["file"] = {
+        "type": "array",
+        "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+        "description": "The recording's file or files.",
+    }
+    schema["required"] = [*schema.get("required", []), "file"]
+    return schema
 
 
 def query_parameters(query: type[BaseModel] | None) -> list[dict]:

@@ -4,7 +4,7 @@ import functools
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
 from errors import ApiError
@@ -20,6 +20,7 @@ class Operation:
     status: int
     response: type[BaseModel] | None
     body: type[BaseModel] | None
+    form: type[BaseModel] | None
     query: type[BaseModel] | None
     errors: tuple[int, ...]
     tag: str
@@ -31,11 +32,14 @@ def operation(
     status: int = 200,
     response: type[BaseModel] | None = None,
     body: type[BaseModel] | None = None,
+    form: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
 ):
     """Validate the JSON body and query into ``body=``/``query=``; serialize the returned model.
 
+    With ``form``, a multipart/form-data request is accepted too: its fields are validated into
+    ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``.
     The view returns a ``response`` model instance, optionally with a dict of headers, or None
     when ``response`` is None (204-style responses).
     """
@@ -43,7 +47,11 @@ def operation(
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if body is not None:
+            if form is not None:
+                is_form = request.mimetype == "multipart/form-data"
+                kwargs["form"] = parse_form(form) if is_form else None
+                kwargs["body"] = None if is_form else parse_json_body(body)
+            elif body is not None:
                 kwargs["body"] = parse_json_body(body)
             if query is not None:
                 kwargs["query"] = parse_query(query)
@@ -53,7 +61,7 @@ def operation(
                 return "", status, headers
             return result.model_dump(mode="json"), status, headers
 
-        wrapper.operation = Operation(status, response, body, query, tuple(errors), tag)
+        wrapper.operation = Operation(status, response, body, form, query, tuple(errors), tag)
         return wrapper
 
     return decorator
@@ -62,9 +70,30 @@ def operation(
 def parse_json_body(model: type[Model]) -> Model:
     """Parse and validate the request body; reading it enforces MAX_CONTENT_LENGTH (413)."""
     if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "The request body must be application/json.")
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"The request body must be {media_types_of(request.endpoint)}.",
+        )
     try:
         return model.model_validate_json(request.get_data(cache=False))
+    except ValidationError as failure:
+        raise invalid_input(failure) from None
+
+
+def media_types_of(endpoint: str | None) -> str:
+    """The body types an endpoint accepts, for error messages."""
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    declared = getattr(view, "operation", None)
+    accepts_form = declared is not None and declared.form is not None
+    return "application/json or multipart/form-data" if accepts_form else "application/json"
+
+
+def parse_form(model: type[Model]) -> Model:
+    """Validate multipart form fields; file uploads get their own, larger size limit."""
+    request.max_content_length = current_app.config["MAX_FILE_UPLOAD_SIZE"]
+    try:
+        return model.model_validate(request.form.to_dict(), strict=False)
     except ValidationError as failure:
         raise invalid_input(failure) from None
 

@@ -65,6 +65,8 @@ def api(request, tmp_path_factory):
         PASSWORD_HASH_METHOD=FAST_PASSWORD_HASH,
         ADMIN_USERNAME=ADMIN_USERNAME,
         ADMIN_PASSWORD=ADMIN_PASSWORD,
+        # Small enough to test, and below the JSON limit to show the two limits are separate.
+        MAX_FILE_UPLOAD_SIZE=str(8 * 1024 * 1024),
     )
     run_init(environment)
     port = free_port()

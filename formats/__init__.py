@@ -1,0 +1,66 @@
+"""ECG files in (EDF/EDF+/BDF, WFDB, DICOM waveform) and EDF+ out; independent of Flask and Mongo.
+
+The format of an upload is recognised from its content, never from its file name.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ecg.model import LeadInput
+
+# Leads are read in blocks of about this many samples, so memory stays bounded.
+BLOCK_SAMPLES = 1 << 18
+
+
+class UnreadableFile(ValueError):
+    """The file is of a supported format but malformed or truncated (400)."""
+
+
+class UnsupportedFile(ValueError):
+    """The file is of no supported format, or uses an unsupported variant (415)."""
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One uploaded file part, spooled to a named temporary file."""
+
+    filename: str
+    path: Path
+
+    def head(self, size: int = 512) -> bytes:
+        with open(self.path, "rb") as file:
+            return file.read(size)
+
+
+@dataclass(frozen=True)
+class ParsedRecording:
+    """What a file says about a recording; its leads' samples are read lazily, in blocks."""
+
+    format: str
+    date: datetime | None
+    sampling_frequency: float
+    leads: list[LeadInput]
+
+
+Reader = Callable[[list[UploadedFile]], ParsedRecording]
+
+
+def read_recording(files: list[UploadedFile]) -> ParsedRecording:
+    """Recognise the upload's format from its bytes and read it."""
+    from formats import dicom, edf, wfdb  # imported here: each pulls in its own reader library
+
+    if not files:
+        raise UnsupportedFile("send the recording as one or more 'file' parts")
+    heads = [file.head() for file in files]
+    if len(files) == 1 and edf.looks_like_edf(heads[0]):
+        return edf.read(files[0])
+    if len(files) == 1 and dicom.looks_like_dicom(heads[0]):
+        return dicom.read(files[0])
+    if wfdb.looks_like_wfdb(heads):
+        return wfdb.read(files)
+    raise UnsupportedFile(
+        "the upload is not a recognised ECG file: send one EDF/EDF+/BDF file, one DICOM "
+        "waveform file, or a WFDB record (its .hea and .dat files, or one zip of them)"
+    )

@@ -1,0 +1,111 @@
+"""DICOM waveform ECGs (12-lead, general and ambulatory), read with pydicom."""
+
+import datetime as dt
+import functools
+
+import numpy as np
+import pydicom
+from pydicom.valuerep import DT
+
+from ecg.model import Calibration, LeadInput
+from formats import BLOCK_SAMPLES, ParsedRecording, UnreadableFile, UnsupportedFile, UploadedFile
+from formats.leads import lead_names
+
+ECG_STORAGE_CLASSES = {
+    "1.2.840.10008.5.1.4.1.1.9.1.1": "12-lead ECG",
+    "1.2.840.10008.5.1.4.1.1.9.1.2": "general ECG",
+    "1.2.840.10008.5.1.4.1.1.9.1.3": "ambulatory ECG",
+}
+# Waveform sample interpretations this reader decodes, as little-endian numpy types.
+SAMPLE_TYPES = {("SS", 16): "<i2", ("SB", 8): "i1", ("SL", 32): "<i4"}
+
+
+def looks_like_dicom(head: bytes) -> bool:
+    """A DICOM file has a 128-byte preamble and then "DICM"."""
+    return head[128:132] == b"DICM"
+
+
+def read(upload: UploadedFile) -> ParsedRecording:
+    """Read the first multiplex group (the rhythm waveforms) of a DICOM ECG."""
+    try:
+        dataset = pydicom.dcmread(upload.path)
+        storage_class = str(dataset.get("SOPClassUID", ""))
+        group = dataset.WaveformSequence[0] if "WaveformSequence" in dataset else None
+    except Exception as error:  # pydicom raises many types for malformed input
+        raise UnreadableFile(f"the DICOM file could not be read: {error}") from None
+    if storage_class not in ECG_STORAGE_CLASSES:
+        raise UnsupportedFile(
+            f"the DICOM file is not an ECG waveform (SOP class {storage_class!r})"
+        )
+    if group is None:
+        raise UnreadableFile("the DICOM ECG has no waveform data")
+    try:
+        samples = waveform_samples(group)
+        channels = list(group.ChannelDefinitionSequence)
+        labels = [channel_label(channel, index) for index, channel in enumerate(channels, 1)]
+        calibrations = [channel_calibration(channel) for channel in channels]
+        sampling_frequency = float(group.SamplingFrequency)
+        date = acquisition_time(dataset)
+    except (AttributeError, KeyError, ValueError, TypeError) as error:
+        raise UnreadableFile(f"the DICOM ECG's waveform is incomplete: {error}") from None
+    if len(channels) != samples.shape[1]:
+        raise UnreadableFile("the DICOM ECG's channel definitions do not match its data")
+    leads = [
+        LeadInput(name, functools.partial(column_blocks, samples, index), calibration)
+        for index, (name, calibration) in enumerate(
+            zip(lead_names(labels), calibrations, strict=True)
+        )
+    ]
+    return ParsedRecording("DICOM", date, sampling_frequency, leads)
+
+
+def waveform_samples(group) -> np.ndarray:
+    """The multiplex group's integers, one column per channel."""
+    interpretation = (group.WaveformSampleInterpretation, int(group.WaveformBitsAllocated))
+    if interpretation not in SAMPLE_TYPES:
+        raise UnsupportedFile(f"DICOM waveform samples of type {interpretation} are not supported")
+    channels, count = int(group.NumberOfWaveformChannels), int(group.NumberOfWaveformSamples)
+    data = np.frombuffer(group.WaveformData, dtype=SAMPLE_TYPES[interpretation])
+    if data.size < channels * count:
+        raise UnreadableFile("the DICOM ECG's waveform data is truncated")
+    return data[: channels * count].reshape(count, channels)
+
+
+def column_blocks(samples: np.ndarray, column: int):
+    for start in range(0, samples.shape[0], BLOCK_SAMPLES):
+        yield samples[start : start + BLOCK_SAMPLES, column].astype(np.int32)
+
+
+def channel_label(channel, position: int) -> str:
+    """The lead's name from the channel source code ("Lead I" becomes "I")."""
+    source = channel.get("ChannelSourceSequence")
+    meaning = str(source[0].get("CodeMeaning", "")) if source else ""
+    return meaning.removeprefix("Lead ").strip() or f"ch{position}"
+
+
+def channel_calibration(channel) -> Calibration | None:
+    """DICOM: physical = sample * sensitivity * correction + baseline (in the sensitivity unit)."""
+    if "ChannelSensitivity" not in channel:
+        return None
+    scale = float(channel.ChannelSensitivity) * float(
+        channel.get("ChannelSensitivityCorrectionFactor", 1)
+    )
+    if scale == 0:
+        return None
+    units = channel.get("ChannelSensitivityUnitsSequence")
+    unit = str(units[0].get("CodeValue", "")) if units else ""
+    baseline = float(channel.get("ChannelBaseline", 0))
+    return Calibration(unit=unit or "unspecified", scale=scale, baseline=-baseline / scale)
+
+
+def acquisition_time(dataset) -> dt.datetime | None:
+    """AcquisitionDateTime (or ContentDate/Time), with the file's UTC offset if it gives one."""
+    if "AcquisitionDateTime" in dataset:
+        moment = DT(dataset.AcquisitionDateTime)
+    elif "ContentDate" in dataset:
+        moment = DT(f"{dataset.ContentDate}{dataset.get('ContentTime', '')}")
+    else:
+        return None
+    if moment.tzinfo is None and "TimezoneOffsetFromUTC" in dataset:
+        moment = DT(f"{moment.strftime('%Y%m%d%H%M%S.%f')}{dataset.TimezoneOffsetFromUTC}")
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
