@@ -4,7 +4,7 @@ import functools
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
@@ -226,6 +226,12 @@ class SignalRange(BaseModel):
     stop: int | None = Field(
         None, ge=1, description=f"One past the last sample; at most start + {MAX_SIGNAL_SLICE}."
     )
+
+
+class ExportQuery(BaseModel):
+    """The export format."""
+
+    format: Literal["edf"] = Field("edf", description="EDF+ (continuous), 16-bit.")
 
 
 class LeadSignal(BaseModel):

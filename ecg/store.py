@@ -102,6 +102,10 @@ class EcgStore:
         for piece in pieces:
             yield decode_signal(piece["encoding"], piece["data"])
 
+    def has_samples_beyond_int16(self, ecg: EcgSummary) -> bool:
+        """Whether any chunk needed 32 bits (the narrowest encoding is chosen per chunk)."""
+        return self.chunks.find_one({"ecg": ecg.key, "encoding": "int32le"}, {"_id": 1}) is not None
+
     def delete(self, owner: ObjectId, ecg_id: str) -> bool:
         """Delete one of the owner's ECGs; False if the owner has none with this id."""
         document = self.ecgs.find_one_and_delete({"owner": owner, "id": ecg_id}, {"_id": True})

@@ -1,6 +1,6 @@
 """The caller's ECGs. Admins are refused: their role manages accounts, never health data."""
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, Response, current_app, stream_with_context, url_for
 
 from auth.guards import current_user, roles_required
 from auth.users import USER
@@ -13,6 +13,7 @@ from ecg.schemas import (
     EcgMetadata,
     EcgPage,
     EcgUpload,
+    ExportQuery,
     FileUploadForm,
     LeadSignal,
     SignalRange,
@@ -22,7 +23,8 @@ from ecg.schemas import (
 from ecg.store import EcgExists, EcgStore, EcgTooLarge
 from ecg.uploads import uploaded_files
 from errors import ApiError
-from formats import UnreadableFile, UnsupportedFile, read_recording
+from formats import UnreadableFile, UnsupportedFile, edf_export, read_recording
+from formats.edf_export import ExportLead
 from openapi.operation import operation
 from pagination import PageQuery
 
@@ -152,6 +154,47 @@ def get_lead_signal(ecg_id: str, lead_name: str, query: SignalRange):
     return LeadSignal(
         id=ecg.id, lead=lead_name, start=query.start, stop=stop, samples=samples.tolist()
     )
+
+
+@bp.get("/ecgs/<ecg_id>/export")
+@roles_required(USER)
+@operation(
+    tag=TAG, query=ExportQuery, errors=(400, 404, 422), media_type="application/octet-stream"
+)
+def export_ecg(ecg_id: str, query: ExportQuery):
+    """Stream the recording as an EDF+ file with its sampling frequency, lead names and units.
+
+    Needs a sampling frequency and samples within 16 bits (EDF's range); leads are padded with
+    zeros to whole data records. The start time is written in UTC.
+    """
+    ecg = own_ecg(ecg_id)
+    store = ecgs()
+    if ecg.sampling_frequency is None:
+        raise not_exportable("the ECG has no sampling frequency, which EDF requires")
+    if store.has_samples_beyond_int16(ecg):
+        raise not_exportable("some samples exceed EDF's 16-bit range")
+    leads = [
+        ExportLead(
+            lead.name, lead.calibration, lead.number_of_samples, store.lead_blocks(ecg, index)
+        )
+        for index, lead in enumerate(ecg.leads)
+    ]
+    try:
+        layout = edf_export.plan(ecg.date, ecg.sampling_frequency, leads)
+    except edf_export.NotExportable as reason:
+        raise not_exportable(str(reason)) from None
+    return Response(
+        stream_with_context(edf_export.stream(layout, leads)),
+        mimetype="application/octet-stream",
+        headers={
+            "Content-Length": str(layout.size),
+            "Content-Disposition": f'attachment; filename="{ecg.id}.edf"',
+        },
+    )
+
+
+def not_exportable(reason: str) -> ApiError:
+    return ApiError(422, "not_exportable", f"The ECG cannot be exported as EDF+: {reason}.")
 
 
 @bp.delete("/ecgs/<ecg_id>")

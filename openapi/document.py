@@ -18,7 +18,8 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or not the caller's.",
     409: "Conflicts with existing data.",
     413: "The request or the ECG is too large.",
-    415: "The body is not application/json.",
+    415: "The body or file is of a type this endpoint does not accept.",
+    422: "The ECG cannot be given in the requested form.",
     503: "The database is unreachable.",
 }
 DESCRIPTION = """\
@@ -112,6 +113,15 @@ def describe_operation(
 
 def success_response(declared: Operation, references: dict) -> dict:
     """The documented success response of an operation."""
+    if declared.media_type is not None:
+        return {
+            "description": "The file.",
+            "content": {
+                declared.media_type: {
+                    "schema": {"type": "string", "contentMediaType": declared.media_type}
+                }
+            },
+        }
     if declared.response is None:
         return {"description": "Done; no content."}
     return {

@@ -24,6 +24,7 @@ class Operation:
     query: type[BaseModel] | None
     errors: tuple[int, ...]
     tag: str
+    media_type: str | None
 
 
 def operation(
@@ -35,13 +36,15 @@ def operation(
     form: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
+    media_type: str | None = None,
 ):
     """Validate the JSON body and query into ``body=``/``query=``; serialize the returned model.
 
     With ``form``, a multipart/form-data request is accepted too: its fields are validated into
     ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``.
     The view returns a ``response`` model instance, optionally with a dict of headers, or None
-    when ``response`` is None (204-style responses).
+    when ``response`` is None (204-style responses), or, with ``media_type``, a Flask Response
+    whose body is of that type.
     """
 
     def decorator(view):
@@ -56,12 +59,16 @@ def operation(
             if query is not None:
                 kwargs["query"] = parse_query(query)
             result = view(*args, **kwargs)
+            if media_type is not None:
+                return result
             result, headers = result if isinstance(result, tuple) else (result, {})
             if response is None:
                 return "", status, headers
             return result.model_dump(mode="json"), status, headers
 
-        wrapper.operation = Operation(status, response, body, form, query, tuple(errors), tag)
+        wrapper.operation = Operation(
+            status, response, body, form, query, tuple(errors), tag, media_type
+        )
         return wrapper
 
     return decorator

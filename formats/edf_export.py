@@ -1,0 +1,180 @@
+"""EDF+ (continuous) written as a stream of bytes, a batch of data records at a time."""
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from ecg.model import Calibration
+
+DIGITAL_MIN, DIGITAL_MAX = -32768, 32767
+ANNOTATION_SAMPLES = 32  # 64 bytes per record: room for the time-keeping annotation
+RECORD_DURATIONS = (1, 2, 4, 5, 10, 20, 25, 50, 100)  # seconds; the first giving whole samples
+BATCH_SAMPLES = 1 << 20
+
+
+class NotExportable(ValueError):
+    """The recording cannot be written as EDF+ (the message says why)."""
+
+
+@dataclass(frozen=True)
+class ExportLead:
+    """A lead to write: its name, calibration, length and samples in blocks (int16 range)."""
+
+    name: str
+    calibration: Calibration | None
+    number_of_samples: int
+    blocks: Iterable[np.ndarray]
+
+
+@dataclass(frozen=True)
+class EdfPlan:
+    """The layout of the file: computed first, so its size is known before streaming."""
+
+    record_seconds: int
+    samples_per_record: int
+    records: int
+    lead_count: int
+    header: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.header) + self.records * self.record_bytes
+
+    @property
+    def record_bytes(self) -> int:
+        return 2 * (self.samples_per_record * self.lead_count + ANNOTATION_SAMPLES)
+
+
+def plan(start: datetime, sampling_frequency: float, leads: list[ExportLead]) -> EdfPlan:
+    """Choose the data record duration and build the header; refuse what EDF+ cannot hold."""
+    record_seconds = next(
+        (
+            d
+            for d in RECORD_DURATIONS
+            if abs(sampling_frequency * d - round(sampling_frequency * d)) < 1e-9
+        ),
+        None,
+    )
+    if record_seconds is None:
+        raise NotExportable(f"{sampling_frequency} Hz gives no whole number of samples per record")
+    samples_per_record = round(sampling_frequency * record_seconds)
+    records = math.ceil(max(lead.number_of_samples for lead in leads) / samples_per_record)
+    header = edf_header(start, record_seconds, samples_per_record, records, leads)
+    return EdfPlan(record_seconds, samples_per_record, records, len(leads), header)
+
+
+def edf_header(
+    start: datetime, record_seconds: int, samples_per_record: int, records: int, leads
+) -> bytes:
+    """The EDF+ header: 256 bytes, then 256 per signal (the leads and one annotation signal)."""
+    signals = [
+        (
+            lead.name,
+            lead.calibration.unit if lead.calibration else "",
+            *physical_range(lead.calibration),
+            samples_per_record,
+        )
+        for lead in leads
+    ] + [("EDF Annotations", "", -1, 1, ANNOTATION_SAMPLES)]
+    month = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")[
+        start.month - 1
+    ]
+    main = [
+        field("0", 8),
+        field("X X X X", 80),  # EDF+ patient: code, sex, birthdate, name, all unknown
+        field(f"Startdate {start.day:02d}-{month}-{start.year} X X X", 80),
+        field(start.strftime("%d.%m.%y"), 8),
+        field(start.strftime("%H.%M.%S"), 8),
+        field(str(256 * (len(signals) + 1)), 8),
+        field("EDF+C", 44),
+        field(str(records), 8),
+        field(str(record_seconds), 8),
+        field(str(len(signals)), 4),
+    ]
+    columns = [
+        [field(label, 16) for label, *_ in signals],
+        [field("", 80) for _ in signals],  # transducer type
+        [field(unit, 8) for _, unit, *_ in signals],
+        [field(edf_number(low), 8) for _, _, low, _, _ in signals],
+        [field(edf_number(high), 8) for _, _, _, high, _ in signals],
+        [field(str(DIGITAL_MIN), 8) for _ in signals],
+        [field(str(DIGITAL_MAX), 8) for _ in signals],
+        [field("", 80) for _ in signals],  # prefiltering
+        [field(str(count), 8) for *_, count in signals],
+        [field("", 32) for _ in signals],
+    ]
+    return "".join(main + [value for column in columns for value in column]).encode("ascii")
+
+
+def field(value: str, width: int) -> str:
+    """An EDF header field: printable ASCII, left-aligned, space-padded, cut to width."""
+    printable = "".join(c if " " <= c <= "~" else "_" for c in value)
+    return printable[:width].ljust(width)
+
+
+def physical_range(calibration: Calibration | None) -> tuple[float, float]:
+    """The physical values of the digital extremes: (digital - baseline) * scale."""
+    if calibration is None:
+        return DIGITAL_MIN, DIGITAL_MAX
+    low = (DIGITAL_MIN - calibration.baseline) * calibration.scale
+    high = (DIGITAL_MAX - calibration.baseline) * calibration.scale
+    return low, high
+
+
+def edf_number(value: float) -> str:
+    """A number in at most 8 characters, without exponent notation, as EDF requires."""
+    for decimals in range(7, -1, -1):
+        text = f"{value:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if len(text) <= 8:
+            return text
+    raise NotExportable(f"the physical value {value} does not fit EDF's 8-character field")
+
+
+def stream(edf_plan: EdfPlan, leads: list[ExportLead]) -> Iterator[bytes]:
+    """The file's bytes: the header, then data records in batches (leads padded with zeros)."""
+    yield edf_plan.header
+    spr = edf_plan.samples_per_record
+    records_per_batch = max(1, BATCH_SAMPLES // (spr * len(leads)))
+    readers = [BlockReader(iter(lead.blocks)) for lead in leads]
+    for first in range(0, edf_plan.records, records_per_batch):
+        count = min(records_per_batch, edf_plan.records - first)
+        batch = np.zeros((count, spr * len(leads) + ANNOTATION_SAMPLES), dtype="<i2")
+        for index, reader in enumerate(readers):
+            batch[:, index * spr : (index + 1) * spr] = reader.take(count * spr).reshape(count, spr)
+        for offset in range(count):
+            batch[offset, -ANNOTATION_SAMPLES:] = time_keeping(
+                (first + offset) * edf_plan.record_seconds
+            )
+        yield batch.tobytes()
+
+
+def time_keeping(onset_seconds: int) -> np.ndarray:
+    """The record's time-keeping annotation ("+onset" 0x14 0x14 0x00), as int16 words."""
+    text = f"+{onset_seconds}\x14\x14\x00".encode("ascii").ljust(2 * ANNOTATION_SAMPLES, b"\x00")
+    return np.frombuffer(text, dtype="<i2")
+
+
+class BlockReader:
+    """Takes exact counts of samples from a lead's blocks, zeros once they run out."""
+
+    def __init__(self, blocks: Iterator[np.ndarray]):
+        self.blocks = blocks
+        self.buffer = np.empty(0, dtype=np.int16)
+
+    def take(self, count: int) -> np.ndarray:
+        parts, needed = [self.buffer], count - self.buffer.size
+        while needed > 0:
+            block = next(self.blocks, None)
+            if block is None:
+                parts.append(np.zeros(needed, dtype=np.int16))
+                break
+            parts.append(block)
+            needed -= block.size
+        joined = np.concatenate(parts)
+        self.buffer = joined[count:]
+        return joined[:count]
