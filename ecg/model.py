@@ -50,6 +50,7 @@ class EcgSummary:
     """A stored ECG without its signals."""
 
     key: object  # the storage key of the ECG, for reading its signal chunks
+    inline: bool  # whether the chunks are kept in the ECG's own document
     id: str
     date: datetime
     created_at: datetime

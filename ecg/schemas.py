@@ -135,7 +135,7 @@ class FileUploadForm(BaseModel):
 
 def whole_signal(samples: list[int]) -> list[np.ndarray]:
     """A JSON signal as a single block (values were validated to fit int32)."""
-    return [np.array(samples, dtype=np.int32)]
+    return [np.fromiter(samples, dtype=np.int32, count=len(samples))]
 
 
 def new_ecg_id() -> str:

@@ -1,8 +1,10 @@
-"""ECGs in MongoDB: one metadata document per ECG, signals in fixed-size chunk documents.
+"""ECGs in MongoDB: one metadata document per ECG, signals in fixed-size chunks.
 
-An ECG document is written only after all of its chunks, so a recording becomes visible
-complete or not at all; an ingest that fails removes its chunks, and `sweep_orphan_chunks`
-removes those of an ingest that crashed. Every query on `ecgs` includes the owner.
+A short recording's chunks travel inside its ECG document (one write, the common case); once
+they pass INLINE_LIMIT_BYTES they go to `signal_chunks` instead. The ECG document is written
+only after all of its chunks, so a recording becomes visible complete or not at all; an ingest
+that fails removes its chunks, and `sweep_orphan_chunks` removes those of one that crashed.
+Every query on `ecgs` includes the owner; reads of metadata never load signals.
 """
 
 import contextlib
@@ -24,6 +26,9 @@ from timestamps import current_time
 
 # 256 Ki samples: 512 KiB per int16 chunk, far below the 16 MiB document limit.
 SAMPLES_PER_CHUNK = 1 << 18
+# Chunks up to this size stay in the ECG document, leaving room below 16 MiB for the rest.
+INLINE_LIMIT_BYTES = 8 << 20
+WITHOUT_SIGNALS = {"inline_chunks": False}
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 # An ingest older than this without its ECG document has died; its chunks can go.
 ABANDONED_AFTER = timedelta(hours=6)
@@ -40,10 +45,13 @@ class EcgTooLarge(Exception):
 class EcgStore:
     """Reads and writes one database's ECGs."""
 
-    def __init__(self, db: Database, max_samples: int = 1 << 31):
+    def __init__(
+        self, db: Database, max_samples: int = 1 << 31, inline_limit: int = INLINE_LIMIT_BYTES
+    ):
         self.ecgs = db.ecgs
         self.chunks = db.signal_chunks
         self.max_samples = max_samples
+        self.inline_limit = inline_limit
 
     def ensure_indexes(self) -> None:
         """Create the indexes every query relies on (idempotent)."""
@@ -58,14 +66,15 @@ class EcgStore:
         )
 
     def writer(self, owner: ObjectId, ecg_id: str) -> "EcgWriter":
-        """Start storing a new ECG; 409 early if the id is taken (the unique index decides)."""
-        if self.ecgs.find_one({"owner": owner, "id": ecg_id}, {"_id": True}):
-            raise EcgExists(ecg_id)
+        """Start storing a new ECG."""
         return EcgWriter(self, owner, ecg_id)
+
+    def exists(self, owner: ObjectId, ecg_id: str) -> bool:
+        return self.ecgs.find_one({"owner": owner, "id": ecg_id}, {"_id": True}) is not None
 
     def find(self, owner: ObjectId, ecg_id: str) -> EcgSummary | None:
         """Return one of the owner's ECGs, without signals."""
-        document = self.ecgs.find_one({"owner": owner, "id": ecg_id})
+        document = self.ecgs.find_one({"owner": owner, "id": ecg_id}, WITHOUT_SIGNALS)
         return summary_from_document(document) if document else None
 
     def page(
@@ -79,32 +88,48 @@ class EcgStore:
                 {"created_at": {"$lt": created_at}},
                 {"created_at": created_at, "_id": {"$lt": last_id}},
             ]
-        documents = list(self.ecgs.find(query).sort(NEWEST_FIRST).limit(limit + 1))
+        documents = list(self.ecgs.find(query, WITHOUT_SIGNALS).sort(NEWEST_FIRST).limit(limit + 1))
         next_cursor = None
         if len(documents) > limit:
             last = documents[limit - 1]
             next_cursor = encode_cursor(last["created_at"].isoformat(), str(last["_id"]))
         return [summary_from_document(document) for document in documents[:limit]], next_cursor
 
+    def _chunks_of(self, ecg: EcgSummary, lead_index: int, first: int = 0, last: int | None = None):
+        """A lead's chunk documents with seq in [first, last], in order."""
+        seq = {"$gte": first, **({"$lte": last} if last is not None else {})}
+        if not ecg.inline:
+            query = {"ecg": ecg.key, "lead": lead_index, "seq": seq}
+            return self.chunks.find(query).sort("seq", ASCENDING)
+        document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks": True})
+        return [
+            chunk
+            for chunk in document["inline_chunks"]
+            if chunk["lead"] == lead_index
+            and first <= chunk["seq"]
+            and (last is None or chunk["seq"] <= last)
+        ]
+
     def read_samples(self, ecg: EcgSummary, lead_index: int, start: int, stop: int) -> np.ndarray:
         """Samples [start, stop) of a lead, loading only the chunks that hold them."""
         first, last = start // SAMPLES_PER_CHUNK, (stop - 1) // SAMPLES_PER_CHUNK
-        pieces = self.chunks.find(
-            {"ecg": ecg.key, "lead": lead_index, "seq": {"$gte": first, "$lte": last}}
-        ).sort("seq", ASCENDING)
+        pieces = self._chunks_of(ecg, lead_index, first, last)
         joined = np.concatenate([decode_signal(p["encoding"], p["data"]) for p in pieces])
         offset = first * SAMPLES_PER_CHUNK
         return joined[start - offset : stop - offset]
 
     def lead_blocks(self, ecg: EcgSummary, lead_index: int) -> Iterator[np.ndarray]:
         """A lead's samples chunk by chunk, in order, for streaming."""
-        pieces = self.chunks.find({"ecg": ecg.key, "lead": lead_index}).sort("seq", ASCENDING)
-        for piece in pieces:
+        for piece in self._chunks_of(ecg, lead_index):
             yield decode_signal(piece["encoding"], piece["data"])
 
     def has_samples_beyond_int16(self, ecg: EcgSummary) -> bool:
         """Whether any chunk needed 32 bits (the narrowest encoding is chosen per chunk)."""
-        return self.chunks.find_one({"ecg": ecg.key, "encoding": "int32le"}, {"_id": 1}) is not None
+        return any(
+            chunk["encoding"] == "int32le"
+            for lead_index in range(len(ecg.leads))
+            for chunk in self._chunks_of(ecg, lead_index)
+        )
 
     def delete(self, owner: ObjectId, ecg_id: str) -> bool:
         """Delete one of the owner's ECGs; False if the owner has none with this id."""
@@ -139,6 +164,8 @@ class EcgWriter:
         self.ecg_id = ecg_id
         self.key = ObjectId()  # its timestamp dates the chunks for the orphan sweep
         self.pending: dict[int, list[np.ndarray]] = {}
+        self.inline: list[dict] | None = []  # chunks kept for the ECG document; None once spilled
+        self.inline_bytes = 0
         self.stored: dict[int, int] = {}  # samples stored or pending, per lead
         self.total_samples = 0
 
@@ -151,12 +178,29 @@ class EcgWriter:
         self.stored[lead_index] = self.stored.get(lead_index, 0) + samples.size
         pending_size = sum(block.size for block in self.pending[lead_index])
         if pending_size >= SAMPLES_PER_CHUNK:
-            self._flush(lead_index, final=False)
+            self._keep(self._chunks(lead_index, final=False))
 
-    def _flush(self, lead_index: int, final: bool) -> None:
+    def _keep(self, documents: list[dict]) -> None:
+        """Hold chunks for the ECG document, or, past the inline limit, write them out."""
+        if self.inline is not None:
+            self.inline.extend(documents)
+            self.inline_bytes += sum(len(document["data"]) for document in documents)
+            if self.inline_bytes <= self.store.inline_limit:
+                return
+            # A long recording: say 409 now, before writing what could be a lot for nothing.
+            if self.store.exists(self.owner, self.ecg_id):
+                raise EcgExists(self.ecg_id)
+            documents, self.inline = self.inline, None
+        if documents:
+            self.store.chunks.insert_many(
+                [{"ecg": self.key, **document} for document in documents], ordered=True
+            )
+
+    def _chunks(self, lead_index: int, final: bool) -> list[dict]:
+        """Chunk documents for the lead's pending samples: whole chunks, or all when final."""
         blocks = self.pending.pop(lead_index, [])
         if not blocks:
-            return
+            return []
         joined = np.concatenate(blocks)
         whole = joined.size if final else joined.size - joined.size % SAMPLES_PER_CHUNK
         if whole < joined.size:
@@ -167,15 +211,13 @@ class EcgWriter:
             encoding, payload = encode_signal(joined[offset : offset + SAMPLES_PER_CHUNK])
             documents.append(
                 {
-                    "ecg": self.key,
                     "lead": lead_index,
                     "seq": first_seq + offset // SAMPLES_PER_CHUNK,
                     "encoding": encoding,
                     "data": Binary(payload),
                 }
             )
-        if documents:
-            self.store.chunks.insert_many(documents, ordered=True)
+        return documents
 
     def commit(
         self,
@@ -184,8 +226,7 @@ class EcgWriter:
         leads: list[LeadSummary],
     ) -> EcgSummary:
         """Write the remaining chunks, then the document that makes the ECG visible."""
-        for lead_index in list(self.pending):
-            self._flush(lead_index, final=True)
+        self._keep([doc for lead in list(self.pending) for doc in self._chunks(lead, final=True)])
         document = {
             "_id": self.key,
             "owner": self.owner,
@@ -194,7 +235,10 @@ class EcgWriter:
             "created_at": current_time(),
             "sampling_frequency": sampling_frequency,
             "leads": [lead_document(lead) for lead in leads],
+            "inline": self.inline is not None,
         }
+        if self.inline is not None:
+            document["inline_chunks"] = self.inline
         try:
             self.store.ecgs.insert_one(document)
         except DuplicateKeyError:
@@ -236,6 +280,7 @@ def summary_from_document(document: dict) -> EcgSummary:
     """Turn a stored ECG document into a summary."""
     return EcgSummary(
         key=document["_id"],
+        inline=document["inline"],
         id=document["id"],
         date=document["date"],
         created_at=document["created_at"],

@@ -125,16 +125,20 @@ def test_a_recording_beyond_one_mongodb_document_is_accepted(api, user_token):
     assert insights["leads"][0]["zero_crossings"] == 9_000_000 - 1
 
 
-def test_deleting_an_ecg_deletes_its_chunks(api, user_token, long_ecg, database):
+def test_deleting_an_ecg_deletes_its_chunks(api, user_token, database):
     if not api.local:
         pytest.skip("inspects the server's database")
+    # 2.2 M samples beyond int16, so 8.8 MB: past the inline limit, into the chunk collection.
+    body = b'{"id": "to-delete", "leads": [{"name": "I", "signal": [' + b"70000," * 2_200_000
+    body = body[:-1] + b"]}]}"
+    created = api.request(
+        "POST", "/api/v1/ecgs", user_token, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert created.status_code == 201, created.text
     with MongoClient(database.uri) as client:
-        chunks = client.get_default_database().signal_chunks
-        # Every test here uploads a "holter" for a user of its own: this test's is the newest.
-        newest = client.get_default_database().ecgs.find_one(
-            {"id": "holter"}, {"_id": 1}, sort=[("created_at", -1)]
-        )
-        key = newest["_id"]
-        assert chunks.count_documents({"ecg": key}) == 6
-        assert api.request("DELETE", "/api/v1/ecgs/holter", user_token).status_code == 204
-        assert chunks.count_documents({"ecg": key}) == 0
+        db = client.get_default_database()
+        key = db.ecgs.find_one({"id": "to-delete"}, {"_id": 1})["_id"]
+        assert db.signal_chunks.count_documents({"ecg": key}) == 9
+        assert api.request("DELETE", "/api/v1/ecgs/to-delete", user_token).status_code == 204
+        assert db.signal_chunks.count_documents({"ecg": key}) == 0
+        assert db.ecgs.count_documents({"_id": key}) == 0

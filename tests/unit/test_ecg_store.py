@@ -9,18 +9,31 @@ from bson import ObjectId
 from db import get_db
 from ecg.ingest import EmptyLead, ingest
 from ecg.model import LeadInput, RecordingInput
-from ecg.store import SAMPLES_PER_CHUNK, EcgExists, EcgStore, EcgTooLarge
+from ecg.store import INLINE_LIMIT_BYTES, SAMPLES_PER_CHUNK, EcgExists, EcgStore, EcgTooLarge
 from timestamps import current_time
 
 OWNER = ObjectId()
 
 
-@pytest.fixture
-def store(app):
+@pytest.fixture(params=[0, INLINE_LIMIT_BYTES], ids=["chunk collection", "inline when short"])
+def store(app, request):
+    """Every test runs with chunks in their own collection, and with short ECGs kept inline."""
     with app.app_context():
-        store = EcgStore(get_db(), max_samples=10 * SAMPLES_PER_CHUNK)
+        store = EcgStore(get_db(), max_samples=10 * SAMPLES_PER_CHUNK, inline_limit=request.param)
         store.ensure_indexes()
         yield store
+
+
+@pytest.fixture
+def spilling_store(app):
+    with app.app_context():
+        store = EcgStore(get_db(), inline_limit=0)
+        store.ensure_indexes()
+        yield store
+
+
+def stored_chunks(store: EcgStore, summary) -> list[dict]:
+    return [c for i in range(len(summary.leads)) for c in store._chunks_of(summary, i)]
 
 
 def recording(ecg_id: str, *lead_blocks) -> RecordingInput:
@@ -40,8 +53,9 @@ def test_blocks_of_any_size_become_fixed_size_chunks(store):
     samples = 2 * SAMPLES_PER_CHUNK + 12345
     summary = ingest(store, OWNER, recording("odd-blocks", blocks_of(samples, 100_003)))
     assert summary.leads[0].number_of_samples == samples
-    sequences = [c["seq"] for c in store.chunks.find({"ecg": summary.key}).sort("seq", 1)]
-    assert sequences == [0, 1, 2]
+    assert [c["seq"] for c in stored_chunks(store, summary)] == [0, 1, 2]
+    assert summary.inline == (store.inline_limit > 0)
+    assert store.chunks.count_documents({"ecg": summary.key}) == (0 if summary.inline else 3)
     whole = np.concatenate(list(store.lead_blocks(summary, 0)))
     assert whole.tolist() == np.concatenate(blocks_of(samples, samples)).tolist()
 
@@ -84,7 +98,8 @@ def test_an_id_taken_while_ingesting_is_a_conflict_that_leaves_nothing(store):
     assert store.chunks.count_documents({"ecg": writer.key}) == 0
 
 
-def test_the_sweep_removes_only_old_chunks_without_an_ecg(store):
+def test_the_sweep_removes_only_old_chunks_without_an_ecg(spilling_store):
+    store = spilling_store
     kept = ingest(store, OWNER, recording("kept", blocks_of(10, 10)))
     old = ObjectId.from_datetime(current_time() - timedelta(days=1))
     recent = ObjectId()
@@ -98,7 +113,8 @@ def test_the_sweep_removes_only_old_chunks_without_an_ecg(store):
     assert store.chunks.count_documents({"ecg": kept.key}) == 1
 
 
-def test_deleting_all_of_an_owner_spares_other_owners(store):
+def test_deleting_all_of_an_owner_spares_other_owners(spilling_store):
+    store = spilling_store
     mine = ingest(store, OWNER, recording("mine", blocks_of(10, 10)))
     other_owner = ObjectId()
     theirs = ingest(store, other_owner, recording("theirs", blocks_of(10, 10)))
@@ -106,3 +122,19 @@ def test_deleting_all_of_an_owner_spares_other_owners(store):
     assert store.chunks.count_documents({"ecg": mine.key}) == 0
     assert store.find(other_owner, "theirs") is not None
     assert store.chunks.count_documents({"ecg": theirs.key}) == 1
+
+
+def test_a_long_recording_with_a_taken_id_is_refused_before_its_chunks_are_written(store):
+    ingest(store, OWNER, recording("taken", blocks_of(10, 10)))
+    before = store.chunks.count_documents({})
+    with pytest.raises(EcgExists):
+        ingest(
+            store, OWNER, recording("taken", blocks_of(9 * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK))
+        )
+    assert store.chunks.count_documents({}) == before
+
+
+def test_metadata_reads_never_carry_inline_signals(store):
+    summary = ingest(store, OWNER, recording("light", blocks_of(1000, 1000)))
+    assert "inline_chunks" not in store.ecgs.find_one({"_id": summary.key}, {"inline_chunks": 0})
+    assert store.find(OWNER, "light").leads[0].number_of_samples == 1000

@@ -1,0 +1,248 @@
+"""Measure a running ECG service from outside and print JSON figures.
+
+Starts nothing itself: point it at a running server and a user's credentials, e.g.
+    python -m bench.benchmark --base-url http://127.0.0.1:5000 --username u --password p \
+        [--server-pid GUNICORN_MASTER_PID] [--mongodb-uri URI] [--edf-hours 24]
+Figures: uploads/s and latency percentiles of 12-lead ECGs at a given concurrency, insight
+reads/s, the ingest time of an EDF file (3 leads, 250 Hz) and the workers' peak RSS above idle
+while ingesting it (with --server-pid, on the same machine), bytes per stored sample from
+MongoDB's collection statistics (with --mongodb-uri), and the zero-crossing kernel's samples/s
+beside np.copy's. Nothing here is asserted by the tests.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import edfio
+import numpy as np
+import requests
+from pymongo import MongoClient
+
+from analysis.zero_crossings import count_zero_crossings
+
+LEAD_NAMES = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+
+
+def standard_ecg_leads(samples_per_lead: int, seed: int = 1) -> list[dict]:
+    """12 leads of a band-limited random walk in the int16 range, like a 10 s ECG at 500 Hz."""
+    generator = np.random.default_rng(seed)
+    leads = []
+    for name in LEAD_NAMES:
+        walk = np.cumsum(generator.integers(-40, 41, samples_per_lead))
+        leads.append({"name": name, "signal": (walk - walk.mean()).astype(int).tolist()})
+    return leads
+
+
+def expect(response: requests.Response, status: int) -> None:
+    """Stop the benchmark on any unexpected answer: figures of failed requests mean nothing."""
+    if response.status_code != status:
+        raise RuntimeError(
+            f"{response.request.method} {response.url}: {response.status_code} {response.text}"
+        )
+
+
+def percentiles(latencies: list[float]) -> dict:
+    ordered = sorted(latencies)
+    quantiles = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {
+        "p50_ms": round(quantiles[49] * 1000, 1),
+        "p95_ms": round(quantiles[94] * 1000, 1),
+        "p99_ms": round(quantiles[98] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
+def run_concurrently(task, count: int, concurrency: int) -> dict:
+    """Run task(index, session) count times on `concurrency` threads; return rate and latencies."""
+    local = threading.local()
+    latencies: list[float] = []
+
+    def timed(index: int) -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        started = time.perf_counter()
+        task(index, local.session)
+        latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(timed, range(count)))
+    elapsed = time.perf_counter() - started
+    return {"requests": count, "per_second": round(count / elapsed, 1), **percentiles(latencies)}
+
+
+def kernel_figures(samples: int = 10_000_000) -> dict:
+    """Zero-crossing samples/s beside plain memory bandwidth (np.copy), in the same run."""
+    signal = np.random.default_rng(2).integers(-2000, 2000, samples).astype(np.int16)
+    started = time.perf_counter()
+    count_zero_crossings(signal)
+    kernel_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    np.copy(signal)
+    copy_seconds = time.perf_counter() - started
+    return {
+        "zero_crossings_samples_per_second": round(samples / kernel_seconds),
+        "np_copy_samples_per_second": round(samples / copy_seconds),
+    }
+
+
+def write_edf(path: Path, hours: float, frequency: int = 250, leads: int = 3) -> int:
+    """An EDF file of ECG-like int16 leads; returns its sample count."""
+    samples = int(hours * 3600 * frequency)
+    signals = []
+    for seed in range(leads):
+        walk = np.cumsum(np.random.default_rng(seed).integers(-20, 21, samples, dtype=np.int32))
+        walk -= np.linspace(0, walk[-1], samples, dtype=np.int32)  # no drift out of int16
+        signals.append(
+            edfio.EdfSignal.from_digital(
+                np.clip(walk, -30000, 30000).astype(np.int16), frequency, label=f"ECG {seed + 1}"
+            )
+        )
+    edfio.Edf(signals, starttime=dt.time(8, 0)).write(path)
+    return samples * leads
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """gunicorn's workers: the master's children."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def edf_ingest_figures(api: str, headers: dict, hours: float, master_pid: int | None) -> dict:
+    """Upload a long EDF file; time it and watch the workers' memory meanwhile."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "holter.edf"
+        samples = write_edf(path, hours)
+        pids = worker_pids(master_pid) if master_pid else []
+        idle = {pid: rss_bytes(pid) for pid in pids}
+        peak = dict(idle)
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.is_set():
+                for pid in pids:
+                    peak[pid] = max(peak[pid], rss_bytes(pid))
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        started = time.perf_counter()
+        with open(path, "rb") as file:
+            response = requests.post(
+                f"{api}/ecgs",
+                files={"file": ("holter.edf", file, "application/octet-stream")},
+                headers={"Authorization": headers["Authorization"]},
+                timeout=600,
+            )
+        seconds = time.perf_counter() - started
+        done.set()
+        watcher.join()
+        expect(response, 201)
+        figures = {
+            "hours": hours,
+            "samples": samples,
+            "file_mb": round(path.stat().st_size / 1e6, 1),
+            "ingest_seconds": round(seconds, 2),
+            "samples_per_second": round(samples / seconds),
+        }
+        if pids:
+            figures["worker_peak_rss_above_idle_mb"] = round(
+                max(peak[pid] - idle[pid] for pid in pids) / 2**20, 1
+            )
+        return figures
+
+
+def storage_figures(mongodb_uri: str) -> dict:
+    """Bytes per stored sample: the chunk and ECG collections' storage over all samples."""
+    with MongoClient(mongodb_uri) as client:
+        db = client.get_default_database(default="ecg")
+        samples = sum(
+            lead["number_of_samples"]
+            for ecg in db.ecgs.find({}, {"leads.number_of_samples": 1})
+            for lead in ecg["leads"]
+        )
+        stats = {name: db.command("collStats", name) for name in ("signal_chunks", "ecgs")}
+        stored = sum(stat["storageSize"] for stat in stats.values())
+        return {
+            "samples": samples,
+            "storage_bytes": stored,
+            "bytes_per_sample": round(stored / samples, 3) if samples else None,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--samples-per-lead", type=int, default=5000)
+    parser.add_argument("--edf-hours", type=float, default=24, help="0 to skip the EDF ingest")
+    parser.add_argument("--server-pid", type=int, help="gunicorn master's pid, to watch RSS")
+    parser.add_argument("--mongodb-uri", help="the server's database, for storage figures")
+    arguments = parser.parse_args()
+
+    api = arguments.base_url.rstrip("/") + "/api/v1"
+    login = requests.post(
+        f"{api}/auth/login",
+        json={"username": arguments.username, "password": arguments.password},
+        timeout=30,
+    )
+    login.raise_for_status()
+    headers = {
+        "Authorization": f"Bearer {login.json()['access_token']}",
+        "Content-Type": "application/json",
+    }
+    run = uuid.uuid4().hex[:8]
+    leads = standard_ecg_leads(arguments.samples_per_lead)
+    bodies = [
+        json.dumps({"id": f"bench-{run}-{i}", "leads": leads}) for i in range(arguments.requests)
+    ]
+
+    def upload(index: int, session: requests.Session) -> None:
+        response = session.post(f"{api}/ecgs", data=bodies[index], headers=headers, timeout=60)
+        expect(response, 201)
+
+    def read_insights(index: int, session: requests.Session) -> None:
+        response = session.get(
+            f"{api}/ecgs/bench-{run}-{index}/insights", headers=headers, timeout=60
+        )
+        expect(response, 200)
+
+    figures = {
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
+        "ecg": f"{len(LEAD_NAMES)} leads x {arguments.samples_per_lead} samples",
+        "concurrency": arguments.concurrency,
+        "uploads": run_concurrently(upload, arguments.requests, arguments.concurrency),
+        "insights": run_concurrently(read_insights, arguments.requests, arguments.concurrency),
+    }
+    if arguments.edf_hours > 0:
+        figures["edf_ingest"] = edf_ingest_figures(
+            api, headers, arguments.edf_hours, arguments.server_pid
+        )
+    if arguments.mongodb_uri:
+        figures["storage"] = storage_figures(arguments.mongodb_uri)
+    figures["kernel"] = kernel_figures()
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
