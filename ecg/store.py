@@ -19,7 +19,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from ecg.encoding import decode_signal, encode_signal
+from ecg.encoding import decode_signal, encode_signal, is_wider_than_int16
 from ecg.model import Calibration, EcgSummary, LeadSummary
 from pagination import decode_cursor, encode_cursor, invalid_cursor
 from timestamps import current_time
@@ -126,7 +126,7 @@ class EcgStore:
     def has_samples_beyond_int16(self, ecg: EcgSummary) -> bool:
         """Whether any chunk needed 32 bits (the narrowest encoding is chosen per chunk)."""
         return any(
-            chunk["encoding"] == "int32le"
+            is_wider_than_int16(chunk["encoding"])
             for lead_index in range(len(ecg.leads))
             for chunk in self._chunks_of(ecg, lead_index)
         )
