@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from pymongo import MongoClient
 
+from analysis.zero_crossings import count_zero_crossings
 from ecg.store import SAMPLES_PER_CHUNK
 
 CHUNK = SAMPLES_PER_CHUNK
@@ -140,3 +141,28 @@ def test_deleting_an_ecg_deletes_its_chunks(api, user_token, database):
         assert api.request("DELETE", "/api/v1/ecgs/to-delete", user_token).status_code == 204
         assert db.signal_chunks.count_documents({"ecg": key}) == 0
         assert db.ecgs.count_documents({"_id": key}) == 0
+
+
+def test_a_13_mb_json_ecg_of_two_leads_of_two_million_samples_is_accepted(api, user_token):
+    leads = [np.random.default_rng(seed).integers(-2000, 2001, 2_000_000) for seed in (1, 2)]
+    body = {
+        "id": "two-by-two-million",
+        "sampling_frequency": 500,
+        "leads": [
+            {"name": "I", "signal": leads[0].tolist()},
+            {"name": "II", "signal": leads[1].tolist()},
+        ],
+    }
+    response = api.request("POST", "/api/v1/ecgs", user_token, json=body)
+    assert response.status_code == 201, response.text
+    insights = api.request("GET", "/api/v1/ecgs/two-by-two-million/insights", user_token).json()
+    assert [lead["zero_crossings"] for lead in insights["leads"]] == [
+        count_zero_crossings(lead) for lead in leads
+    ]
+    tail = api.request(
+        "GET",
+        "/api/v1/ecgs/two-by-two-million/leads/II/signal",
+        user_token,
+        params={"start": 1_950_000, "stop": 2_000_000},
+    ).json()["samples"]
+    assert tail == leads[1][1_950_000:].tolist()
