@@ -1,12 +1,15 @@
 """The ECG service's application factory."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import auth
 import db
 import ecg.views
 import health
+import http_headers
 import openapi
+import request_log
 from commands import register_commands
 from config import settings_from_environment, validate_settings
 from ecg.uploads import FileUploadRequest
@@ -23,7 +26,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     validate_settings(app.config)
 
     app.json.sort_keys = False  # responses keep the documented field order
+    if app.config["PROXY_COUNT"]:
+        # Trust that many proxies' X-Forwarded-For, so limits and audit see the client's address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
     db.init_app(app)
+    request_log.init_app(app)
+    http_headers.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)

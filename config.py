@@ -38,6 +38,12 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
         "MAX_FILE_UPLOAD_SIZE": _int_setting(environ, "MAX_FILE_UPLOAD_SIZE", 2048 * MIB, 1024),
         "MAX_ECG_SAMPLES": _int_setting(environ, "MAX_ECG_SAMPLES", 1 << 30, 1),
         "PASSWORD_HASH_METHOD": environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
+        "CORS_ALLOWED_ORIGINS": [
+            origin.strip()
+            for origin in environ.get("CORS_ALLOWED_ORIGINS", "").split(",")
+            if origin.strip()
+        ],
+        "PROXY_COUNT": _int_setting(environ, "PROXY_COUNT", 0, 0),
         "ADMIN_USERNAME": environ.get("ADMIN_USERNAME", "admin"),
         "ADMIN_PASSWORD": environ.get("ADMIN_PASSWORD", ""),
     }

@@ -1,0 +1,86 @@
+"""Request ids, JSON request logs, security headers and CORS."""
+
+import json
+import logging
+
+import pytest
+
+from app import create_app
+from tests.conftest import TEST_SECRET
+
+
+@pytest.fixture
+def log_lines(app):
+    """The app's log output, parsed."""
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    collector = Collect()
+    collector.setFormatter(app.logger.handlers[0].formatter)
+    app.logger.addHandler(collector)
+    return lambda: [json.loads(line) for line in records]
+
+
+def test_a_well_formed_request_id_is_echoed(app):
+    response = app.test_client().get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.parametrize("incoming", [None, "", "has spaces", "x" * 65, "<script>"])
+def test_otherwise_a_request_id_is_made(app, incoming):
+    headers = {"X-Request-ID": incoming} if incoming is not None else {}
+    response = app.test_client().get("/healthz", headers=headers)
+    assert len(response.headers["X-Request-ID"]) == 32
+    assert response.headers["X-Request-ID"] != incoming
+
+
+def test_each_request_is_logged_as_one_json_line_without_secrets(app, log_lines):
+    app.test_client().get(
+        "/api/v1/auth/me?cursor=abc",
+        headers={"Authorization": "Bearer secret.token.value", "X-Request-ID": "r-1"},
+    )
+    (line,) = [entry for entry in log_lines() if entry.get("event") == "request"]
+    assert line["request_id"] == "r-1"
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/api/v1/auth/me", 401)
+    assert "secret.token.value" not in json.dumps(log_lines())
+    assert "cursor" not in json.dumps(line)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/auth/me", "/api/v1/nowhere", "/docs/"])
+def test_security_headers_are_on_every_response(app, path):
+    headers = app.test_client().get(path).headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_api_responses_are_never_cached(app):
+    headers = app.test_client().get("/api/v1/auth/me").headers
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_cors_is_off_by_default(app):
+    response = app.test_client().options(
+        "/api/v1/ecgs",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_allows_only_configured_origins(database, monkeypatch):
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://viewer.example, https://other.example")
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "MONGODB_URI": database.uri})
+    client = app.test_client()
+    preflight = {"Access-Control-Request-Method": "POST"}
+    allowed = client.options(
+        "/api/v1/ecgs", headers={"Origin": "https://viewer.example", **preflight}
+    )
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://viewer.example"
+    refused = client.options(
+        "/api/v1/ecgs", headers={"Origin": "https://evil.example", **preflight}
+    )
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    app.extensions["mongo_client"].close()
