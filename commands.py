@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from auth.passwords import hash_password
 from auth.schemas import NewUser
+from auth.sessions import SessionStore
 from auth.users import ADMIN, UsernameTaken, UserStore
 from db import get_db
 from ecg.store import EcgStore
@@ -21,6 +22,7 @@ def init_command() -> None:
     db = get_db()
     users = UserStore(db)
     users.ensure_indexes()
+    SessionStore(db).ensure_indexes()
     EcgStore(db).ensure_indexes()
     click.echo("Indexes are in place.")
 

@@ -34,6 +34,9 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
         ),
         "MONGODB_SOCKET_TIMEOUT_MS": _int_setting(environ, "MONGODB_SOCKET_TIMEOUT_MS", 20000, 100),
         "ACCESS_TOKEN_TTL_SECONDS": _int_setting(environ, "ACCESS_TOKEN_TTL_SECONDS", 900, 1),
+        "REFRESH_TOKEN_TTL_SECONDS": _int_setting(
+            environ, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 60
+        ),
         "MAX_CONTENT_LENGTH": _int_setting(environ, "MAX_CONTENT_LENGTH", 64 * MIB, 1024),
         "MAX_FILE_UPLOAD_SIZE": _int_setting(environ, "MAX_FILE_UPLOAD_SIZE", 2048 * MIB, 1024),
         "MAX_ECG_SAMPLES": _int_setting(environ, "MAX_ECG_SAMPLES", 1 << 30, 1),

@@ -5,7 +5,8 @@ import functools
 import jwt
 from flask import current_app, g, request
 
-from auth.tokens import read_access_token
+from auth.sessions import SessionStore
+from auth.tokens import ACCESS, read_token
 from auth.users import User, UserStore
 from db import get_db
 from errors import ApiError
@@ -16,26 +17,32 @@ def current_user() -> User:
     return g.current_user
 
 
-def authenticate() -> User:
-    """Identify the caller from ``Authorization: Bearer <token>``; 401 if that fails.
+def current_session() -> str:
+    """The id of the session the caller's access token belongs to."""
+    return g.session_id
 
-    The account is loaded on every request, so disabling or deleting it takes effect at once.
+
+def authenticate() -> tuple[User, str]:
+    """Identify the caller and session from ``Authorization: Bearer <token>``; 401 if that fails.
+
+    The account and the session are checked on every request, so disabling or deleting the
+    account, or ending the session, takes effect at once.
     """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "missing_token", "Send an access token: Authorization: Bearer <token>.")
     try:
-        user_id = read_access_token(token.strip(), current_app.config["SECRET_KEY"])
+        claims = read_token(token.strip(), current_app.config["SECRET_KEY"], ACCESS)
     except jwt.ExpiredSignatureError:
-        raise ApiError(
-            401, "token_expired", "The access token has expired; log in again."
-        ) from None
+        raise ApiError(401, "token_expired", "The access token has expired; refresh it.") from None
     except jwt.InvalidTokenError:
         raise ApiError(401, "invalid_token", "The access token is not valid.") from None
-    user = UserStore(get_db()).find_by_id(user_id)
+    user = UserStore(get_db()).find_by_id(claims.user_id)
     if user is None or user.disabled:
         raise ApiError(401, "invalid_token", "The access token's account is deleted or disabled.")
-    return user
+    if not SessionStore(get_db()).is_active(claims.session_id, user.id):
+        raise ApiError(401, "session_ended", "The session has ended; log in again.")
+    return user, claims.session_id
 
 
 def roles_required(*roles: str):
@@ -44,12 +51,12 @@ def roles_required(*roles: str):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            user = authenticate()
+            user, session_id = authenticate()
             if user.role not in roles:
                 raise ApiError(
                     403, "forbidden", f"This endpoint is for the {' or '.join(roles)} role only."
                 )
-            g.current_user = user
+            g.current_user, g.session_id = user, session_id
             return view(*args, **kwargs)
 
         wrapper.required_roles = roles

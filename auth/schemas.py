@@ -22,11 +22,26 @@ class LoginRequest(StrictModel):
 
 
 class TokenResponse(BaseModel):
-    """A bearer token for the Authorization header."""
+    """A bearer access token for the Authorization header, and a refresh token to renew it."""
 
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a scheme name
-    expires_in: int = Field(description="Seconds until the token expires.")
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str = Field(description="Single use: POST it to /auth/refresh for a new pair.")
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires.")
+
+
+class RefreshRequest(StrictModel):
+    """A refresh token from login or from the previous refresh."""
+
+    refresh_token: str = Field(max_length=4096)
+
+
+class PasswordChange(StrictModel):
+    """The caller's current password and the new one."""
+
+    current_password: str = Field(max_length=256)
+    new_password: Password
 
 
 class Identity(BaseModel):

@@ -6,6 +6,7 @@ from auth import bp
 from auth.guards import current_user, roles_required
 from auth.passwords import hash_password
 from auth.schemas import NewUser, UserChanges, UserOut, UserPage
+from auth.sessions import SessionStore
 from auth.users import ADMIN, USER, User, UsernameTaken, UserStore
 from db import get_db
 from ecg.store import EcgStore
@@ -80,7 +81,7 @@ def get_user(username: str):
 def change_user(username: str, body: UserChanges):
     """Enable or disable an account, reset its password or change its role.
 
-    Disabling takes effect on the account's next request, whatever tokens it holds.
+    Any of these ends every session of the account: its tokens stop working at once.
     """
     changes = body.model_dump(exclude_none=True)
     if changes.get("disabled") is True or changes.get("role") == USER:
@@ -90,6 +91,9 @@ def change_user(username: str, body: UserChanges):
     user = users().update(username, changes)
     if user is None:
         raise user_not_found(username)
+    if changes.keys() & {"disabled", "role", "password_hash"}:
+        # Tokens issued under the old role, password or state must not outlive the change.
+        SessionStore(get_db()).end_all(user.id)
     return UserOut.from_user(user)
 
 
@@ -103,5 +107,6 @@ def delete_user(username: str):
     # Disable first so the account's tokens stop working before its data starts disappearing;
     # each step is idempotent, so a retry after a failure finishes the job.
     users().update(username, {"disabled": True})
+    SessionStore(get_db()).end_all(user.id)
     EcgStore(get_db()).delete_all_of(user.id)
     users().delete(username)

@@ -1,22 +1,41 @@
-"""Logging in and finding out who you are."""
+"""Logging in and out, renewing tokens, changing one's password, finding out who you are."""
 
 from flask import current_app
 
 from auth import bp
-from auth.guards import current_user, roles_required
-from auth.passwords import verify_password
-from auth.schemas import Identity, LoginRequest, TokenResponse
-from auth.tokens import issue_access_token
-from auth.users import ROLES, UserStore
+from auth.guards import current_session, current_user, roles_required
+from auth.passwords import hash_password, verify_password
+from auth.schemas import Identity, LoginRequest, PasswordChange, RefreshRequest, TokenResponse
+from auth.sessions import Rotation, SessionStore
+from auth.tokens import ACCESS, REFRESH, issue_token, read_token
+from auth.users import ROLES, User, UserStore
 from db import get_db
 from errors import ApiError
 from openapi.operation import operation
 
+TAG = "Authentication"
+
+
+def token_pair(user: User, session_id: str, refresh_id: str) -> TokenResponse:
+    """A fresh access token and the session's current refresh token."""
+    config = current_app.config
+    access_ttl, refresh_ttl = (
+        config["ACCESS_TOKEN_TTL_SECONDS"],
+        config["REFRESH_TOKEN_TTL_SECONDS"],
+    )
+    user_id, secret = str(user.id), config["SECRET_KEY"]
+    return TokenResponse(
+        access_token=issue_token(ACCESS, user_id, session_id, secret, access_ttl),
+        expires_in=access_ttl,
+        refresh_token=issue_token(REFRESH, user_id, session_id, secret, refresh_ttl, refresh_id),
+        refresh_expires_in=refresh_ttl,
+    )
+
 
 @bp.post("/auth/login")
-@operation(tag="Authentication", response=TokenResponse, body=LoginRequest, errors=(400, 401))
+@operation(tag=TAG, response=TokenResponse, body=LoginRequest, errors=(400, 401, 503))
 def login(body: LoginRequest):
-    """Exchange a username and password for an access token.
+    """Exchange a username and password for an access token and a refresh token.
 
     A wrong password, an unknown user and a disabled account all get the same 401.
     """
@@ -24,14 +43,66 @@ def login(body: LoginRequest):
     user, password_hash = found if found else (None, None)
     if not verify_password(password_hash, body.password) or user.disabled:
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
-    ttl = current_app.config["ACCESS_TOKEN_TTL_SECONDS"]
-    token = issue_access_token(str(user.id), current_app.config["SECRET_KEY"], ttl)
-    return TokenResponse(access_token=token, expires_in=ttl)
+    lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
+    session_id, refresh_id = SessionStore(get_db()).start(user.id, lifetime)
+    return token_pair(user, session_id, refresh_id)
+
+
+@bp.post("/auth/refresh")
+@operation(tag=TAG, response=TokenResponse, body=RefreshRequest, errors=(400, 401, 503))
+def refresh(body: RefreshRequest):
+    """Trade a refresh token for a new access and refresh token; the old one stops working.
+
+    Presenting a refresh token that was already used ends its whole session, the newer refresh
+    token included: a replayed token means it was stolen.
+    """
+    invalid = ApiError(401, "invalid_token", "The refresh token is not valid; log in again.")
+    try:
+        claims = read_token(body.refresh_token, current_app.config["SECRET_KEY"], REFRESH)
+    except Exception:  # any decoding failure, expired included
+        raise invalid from None
+    user = UserStore(get_db()).find_by_id(claims.user_id)
+    if user is None or user.disabled:
+        raise invalid
+    lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
+    outcome, refresh_id = SessionStore(get_db()).rotate(
+        claims.session_id, user.id, claims.token_id, lifetime
+    )
+    if outcome is Rotation.REUSED:
+        raise ApiError(
+            401,
+            "refresh_token_reused",
+            "This refresh token was already used; its session has been ended. Log in again.",
+        )
+    if outcome is Rotation.UNKNOWN:
+        raise invalid
+    return token_pair(user, claims.session_id, refresh_id)
+
+
+@bp.post("/auth/logout")
+@roles_required(*ROLES)
+@operation(tag=TAG, status=204)
+def logout():
+    """End the caller's session: its access and refresh tokens stop working at once."""
+    SessionStore(get_db()).end(current_session())
+
+
+@bp.post("/auth/password")
+@roles_required(*ROLES)
+@operation(tag=TAG, status=204, body=PasswordChange, errors=(400, 403, 415))
+def change_password(body: PasswordChange):
+    """Change the caller's password; every other session of the account ends."""
+    user = current_user()
+    _, password_hash = UserStore(get_db()).credentials(user.username)
+    if not verify_password(password_hash, body.current_password):
+        raise ApiError(403, "wrong_password", "The current password is incorrect.")
+    UserStore(get_db()).update(user.username, {"password_hash": hash_password(body.new_password)})
+    SessionStore(get_db()).end_all(user.id, keep=current_session())
 
 
 @bp.get("/auth/me")
 @roles_required(*ROLES)
-@operation(tag="Authentication", response=Identity)
+@operation(tag=TAG, response=Identity)
 def me():
     """Return the caller's username and role."""
     user = current_user()

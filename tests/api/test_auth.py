@@ -83,7 +83,11 @@ def test_disabling_an_account_stops_its_tokens_at_once(api, admin_token, user):
     )
     assert login.status_code == 401
     api.request("PATCH", f"/api/v1/users/{username}", admin_token, json={"disabled": False})
-    assert api.request("GET", "/api/v1/auth/me", token).status_code == 200
+    # Re-enabling does not revive the old sessions: the user logs in again.
+    assert api.request("GET", "/api/v1/auth/me", token).status_code == 401
+    assert (
+        api.request("GET", "/api/v1/auth/me", api.login(username, USER_PASSWORD)).status_code == 200
+    )
 
 
 def test_a_deleted_accounts_tokens_do_not_work_for_a_new_account_of_the_same_name(

@@ -72,8 +72,11 @@ def test_a_promoted_user_loses_access_to_ecgs(api, admin_token, user):
     username, token = user
     assert api.request("POST", "/api/v1/ecgs", token, json=ecg_body()).status_code == 201
     api.request("PATCH", f"/api/v1/users/{username}", admin_token, json={"role": "admin"})
-    assert api.request("GET", "/api/v1/ecgs", token).status_code == 403
-    assert api.request("GET", "/api/v1/users", token).status_code == 200
+    # A role change ends the account's sessions; tokens of the old role stop at once.
+    assert api.request("GET", "/api/v1/ecgs", token).status_code == 401
+    promoted = api.login(username, USER_PASSWORD)
+    assert api.request("GET", "/api/v1/ecgs", promoted).status_code == 403
+    assert api.request("GET", "/api/v1/users", promoted).status_code == 200
 
 
 @pytest.mark.parametrize(

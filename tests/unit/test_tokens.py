@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from auth.tokens import issue_access_token, read_access_token
+from auth.tokens import ACCESS, REFRESH, issue_token, read_token
 
 SECRET = "unit-test-secret-" + "x" * 64
 
@@ -13,29 +13,39 @@ def claims(**overrides):
     now = datetime.now(UTC)
     base = {
         "sub": "user-id",
+        "sid": "session-id",
         "iat": now,
         "exp": now + timedelta(minutes=5),
         "jti": "j",
-        "typ": "access",
+        "typ": ACCESS,
     }
     return {key: value for key, value in {**base, **overrides}.items() if value is not None}
 
 
-def test_a_fresh_token_names_its_subject():
-    assert read_access_token(issue_access_token("abc", SECRET, 60), SECRET) == "abc"
+def test_a_fresh_token_names_its_user_and_session():
+    read = read_token(issue_token(ACCESS, "abc", "s1", SECRET, 60), SECRET, ACCESS)
+    assert (read.user_id, read.session_id) == ("abc", "s1")
 
 
-def test_each_token_has_a_unique_id():
-    first = jwt.decode(issue_access_token("abc", SECRET, 60), SECRET, algorithms=["HS256"])
-    second = jwt.decode(issue_access_token("abc", SECRET, 60), SECRET, algorithms=["HS256"])
-    assert first["jti"] != second["jti"]
+def test_each_token_has_a_unique_id_unless_one_is_given():
+    first = read_token(issue_token(ACCESS, "abc", "s", SECRET, 60), SECRET, ACCESS)
+    second = read_token(issue_token(ACCESS, "abc", "s", SECRET, 60), SECRET, ACCESS)
+    assert first.token_id != second.token_id
+    given = read_token(issue_token(REFRESH, "abc", "s", SECRET, 60, "r-1"), SECRET, REFRESH)
+    assert given.token_id == "r-1"
 
 
 def test_an_expired_token_is_refused():
-    token = issue_access_token("abc", SECRET, 1)
+    token = issue_token(ACCESS, "abc", "s", SECRET, 1)
     time.sleep(1.1)
     with pytest.raises(jwt.ExpiredSignatureError):
-        read_access_token(token, SECRET)
+        read_token(token, SECRET, ACCESS)
+
+
+@pytest.mark.parametrize(("issued", "expected"), [(ACCESS, REFRESH), (REFRESH, ACCESS)])
+def test_access_and_refresh_tokens_are_not_interchangeable(issued, expected):
+    with pytest.raises(jwt.InvalidTokenError):
+        read_token(issue_token(issued, "abc", "s", SECRET, 60), SECRET, expected)
 
 
 @pytest.mark.parametrize(
@@ -48,10 +58,12 @@ def test_an_expired_token_is_refused():
         pytest.param(jwt.encode(claims(iat=None), SECRET), id="no iat"),
         pytest.param(jwt.encode(claims(jti=None), SECRET), id="no jti"),
         pytest.param(jwt.encode(claims(sub=None), SECRET), id="no sub"),
-        pytest.param(jwt.encode(claims(typ="refresh"), SECRET), id="not an access token"),
+        pytest.param(jwt.encode(claims(sid=None), SECRET), id="no session"),
+        pytest.param(jwt.encode(claims(sid=7), SECRET), id="session not a string"),
+        pytest.param(jwt.encode(claims(typ="other"), SECRET), id="unknown type"),
         pytest.param("not.a.jwt", id="garbage"),
     ],
 )
 def test_tokens_that_are_not_ours_or_incomplete_are_refused(token):
     with pytest.raises(jwt.InvalidTokenError):
-        read_access_token(token, SECRET)
+        read_token(token, SECRET, ACCESS)
