@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from pydantic import ValidationError
 
+from audit import AuditLog
 from auth.passwords import hash_password
 from auth.schemas import NewUser
 from auth.sessions import SessionStore
@@ -23,6 +24,7 @@ def init_command() -> None:
     users = UserStore(db)
     users.ensure_indexes()
     SessionStore(db).ensure_indexes()
+    AuditLog(db).ensure_indexes()
     EcgStore(db).ensure_indexes()
     click.echo("Indexes are in place.")
 

@@ -3,8 +3,13 @@
 import base64
 import binascii
 import json
+from datetime import datetime
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from pydantic import BaseModel, ConfigDict, Field
+from pymongo import DESCENDING
+from pymongo.collection import Collection
 
 from errors import ApiError
 
@@ -46,3 +51,43 @@ def decode_cursor(cursor: str, length: int) -> list[str]:
 def invalid_cursor() -> ApiError:
     """The error for a cursor this API did not make."""
     return ApiError(400, "invalid_cursor", "The cursor is not one this API returned.")
+
+
+def newest_first_page(
+    collection: Collection,
+    query: dict,
+    time_field: str,
+    limit: int,
+    cursor: str | None,
+    projection: dict | None = None,
+) -> tuple[list[dict], str | None]:
+    """A page of documents, newest first by (time_field, _id), and the next page's cursor.
+
+    Keyed on the last item seen rather than an offset, so pages stay stable while documents are
+    added, and each page is one indexed range scan.
+    """
+    if cursor is not None:
+        moment, last_id = time_position(cursor)
+        query = {
+            **query,
+            "$or": [
+                {time_field: {"$lt": moment}},
+                {time_field: moment, "_id": {"$lt": last_id}},
+            ],
+        }
+    order = [(time_field, DESCENDING), ("_id", DESCENDING)]
+    documents = list(collection.find(query, projection).sort(order).limit(limit + 1))
+    next_cursor = None
+    if len(documents) > limit:
+        last = documents[limit - 1]
+        next_cursor = encode_cursor(last[time_field].isoformat(), str(last["_id"]))
+    return documents[:limit], next_cursor
+
+
+def time_position(cursor: str) -> tuple[datetime, ObjectId]:
+    """Recover the (time, _id) sort key a newest-first cursor was made from."""
+    moment, last_id = decode_cursor(cursor, 2)
+    try:
+        return datetime.fromisoformat(moment), ObjectId(last_id)
+    except (ValueError, InvalidId):
+        raise invalid_cursor() from None

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
 # Imported for their side effect: registering routes on bp.
-from auth import user_admin, views  # noqa: E402, F401
+from auth import audit_views, user_admin, views  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from flask import url_for
 
+from audit import audit
 from auth import bp
 from auth.guards import current_user, roles_required
 from auth.passwords import hash_password
@@ -50,6 +51,7 @@ def create_user(body: NewUser):
         user = users().create(body.username, hash_password(body.password), body.role)
     except UsernameTaken:
         raise ApiError(409, "username_taken", f"The username {body.username!r} is taken.") from None
+    audit("user.created", target=user.username, role=user.role)
     location = url_for(".get_user", username=user.username)
     return UserOut.from_user(user), {"Location": location}
 
@@ -94,6 +96,8 @@ def change_user(username: str, body: UserChanges):
     if changes.keys() & {"disabled", "role", "password_hash"}:
         # Tokens issued under the old role, password or state must not outlive the change.
         SessionStore(get_db()).end_all(user.id)
+    fields = sorted(body.model_dump(exclude_none=True))
+    audit("user.changed", target=username, fields=fields, role=user.role, disabled=user.disabled)
     return UserOut.from_user(user)
 
 
@@ -108,5 +112,6 @@ def delete_user(username: str):
     # each step is idempotent, so a retry after a failure finishes the job.
     users().update(username, {"disabled": True})
     SessionStore(get_db()).end_all(user.id)
-    EcgStore(get_db()).delete_all_of(user.id)
+    deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
     users().delete(username)
+    audit("user.deleted", target=username, ecgs_deleted=deleted_ecgs)

@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from audit import audit
 from auth import bp
 from auth.guards import current_session, current_user, roles_required
 from auth.passwords import hash_password, verify_password
@@ -42,9 +43,11 @@ def login(body: LoginRequest):
     found = UserStore(get_db()).credentials(body.username)
     user, password_hash = found if found else (None, None)
     if not verify_password(password_hash, body.password) or user.disabled:
+        audit("login.failed", actor=body.username[:64], outcome="failure")
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
     lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
     session_id, refresh_id = SessionStore(get_db()).start(user.id, lifetime)
+    audit("login.succeeded", actor=user.username)
     return token_pair(user, session_id, refresh_id)
 
 
@@ -69,6 +72,7 @@ def refresh(body: RefreshRequest):
         claims.session_id, user.id, claims.token_id, lifetime
     )
     if outcome is Rotation.REUSED:
+        audit("token.reuse_detected", actor=user.username, outcome="failure")
         raise ApiError(
             401,
             "refresh_token_reused",
@@ -76,6 +80,7 @@ def refresh(body: RefreshRequest):
         )
     if outcome is Rotation.UNKNOWN:
         raise invalid
+    audit("token.refreshed", actor=user.username)
     return token_pair(user, claims.session_id, refresh_id)
 
 
@@ -85,6 +90,7 @@ def refresh(body: RefreshRequest):
 def logout():
     """End the caller's session: its access and refresh tokens stop working at once."""
     SessionStore(get_db()).end(current_session())
+    audit("session.ended")
 
 
 @bp.post("/auth/password")
@@ -95,9 +101,11 @@ def change_password(body: PasswordChange):
     user = current_user()
     _, password_hash = UserStore(get_db()).credentials(user.username)
     if not verify_password(password_hash, body.current_password):
+        audit("password.changed", outcome="failure")
         raise ApiError(403, "wrong_password", "The current password is incorrect.")
     UserStore(get_db()).update(user.username, {"password_hash": hash_password(body.new_password)})
-    SessionStore(get_db()).end_all(user.id, keep=current_session())
+    ended = SessionStore(get_db()).end_all(user.id, keep=current_session())
+    audit("password.changed", other_sessions_ended=ended)
 
 
 @bp.get("/auth/me")

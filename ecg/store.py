@@ -14,14 +14,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from bson import Binary, ObjectId
-from bson.errors import InvalidId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ecg.encoding import decode_signal, encode_signal, is_wider_than_int16
 from ecg.model import Calibration, EcgSummary, LeadSummary
-from pagination import decode_cursor, encode_cursor, invalid_cursor
+from pagination import newest_first_page
 from timestamps import current_time
 
 # 256 Ki samples: 512 KiB per int16 chunk, far below the 16 MiB document limit.
@@ -81,19 +80,10 @@ class EcgStore:
         self, owner: ObjectId, limit: int, cursor: str | None
     ) -> tuple[list[EcgSummary], str | None]:
         """Return up to ``limit`` of the owner's ECGs, newest first, and the next page's cursor."""
-        query: dict = {"owner": owner}
-        if cursor is not None:
-            created_at, last_id = position_from_cursor(cursor)
-            query["$or"] = [
-                {"created_at": {"$lt": created_at}},
-                {"created_at": created_at, "_id": {"$lt": last_id}},
-            ]
-        documents = list(self.ecgs.find(query, WITHOUT_SIGNALS).sort(NEWEST_FIRST).limit(limit + 1))
-        next_cursor = None
-        if len(documents) > limit:
-            last = documents[limit - 1]
-            next_cursor = encode_cursor(last["created_at"].isoformat(), str(last["_id"]))
-        return [summary_from_document(document) for document in documents[:limit]], next_cursor
+        documents, next_cursor = newest_first_page(
+            self.ecgs, {"owner": owner}, "created_at", limit, cursor, WITHOUT_SIGNALS
+        )
+        return [summary_from_document(document) for document in documents], next_cursor
 
     def _chunks_of(self, ecg: EcgSummary, lead_index: int, first: int = 0, last: int | None = None):
         """A lead's chunk documents with seq in [first, last], in order."""
@@ -265,15 +255,6 @@ def lead_document(lead: LeadSummary) -> dict:
         "calibration": asdict(lead.calibration) if lead.calibration else None,
         "insights": lead.insights,
     }
-
-
-def position_from_cursor(cursor: str) -> tuple[datetime, ObjectId]:
-    """Recover the (created_at, _id) sort key a cursor was made from."""
-    created_at, last_id = decode_cursor(cursor, 2)
-    try:
-        return datetime.fromisoformat(created_at), ObjectId(last_id)
-    except (ValueError, InvalidId):
-        raise invalid_cursor() from None
 
 
 def summary_from_document(document: dict) -> EcgSummary:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, current_app, stream_with_context, url_for
 
+from audit import audit
 from auth.guards import current_user, roles_required
 from auth.users import USER
 from db import get_db
@@ -65,6 +66,12 @@ def store_recording(recording: RecordingInput):
         ) from None
     except EmptyLead as empty:
         raise ApiError(400, "empty_lead", f"Lead {empty} has no samples.") from None
+    audit(
+        "ecg.uploaded",
+        ecg=summary.id,
+        leads=len(summary.leads),
+        samples=sum(lead.number_of_samples for lead in summary.leads),
+    )
     return EcgMetadata.from_summary(summary), {"Location": url_for(".get_ecg", ecg_id=summary.id)}
 
 
@@ -108,6 +115,7 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
 def list_ecgs(query: PageQuery):
     """List the caller's ECGs, newest first, a page at a time."""
     summaries, next_cursor = ecgs().page(current_user().id, query.limit, query.cursor)
+    audit("ecg.read", view="list", ecgs=[summary.id for summary in summaries])
     return EcgPage(items=[EcgMetadata.from_summary(s) for s in summaries], next_cursor=next_cursor)
 
 
@@ -116,7 +124,9 @@ def list_ecgs(query: PageQuery):
 @operation(tag=TAG, response=EcgMetadata, errors=(404,))
 def get_ecg(ecg_id: str):
     """Return an ECG's metadata: id, dates, sampling frequency and leads (without signals)."""
-    return EcgMetadata.from_summary(own_ecg(ecg_id))
+    summary = own_ecg(ecg_id)
+    audit("ecg.read", ecg=ecg_id, view="metadata")
+    return EcgMetadata.from_summary(summary)
 
 
 @bp.get("/ecgs/<ecg_id>/insights")
@@ -124,7 +134,9 @@ def get_ecg(ecg_id: str):
 @operation(tag=TAG, response=EcgInsights, errors=(404,))
 def get_insights(ecg_id: str):
     """Return the insights computed at upload for each lead, in upload order."""
-    return EcgInsights.from_summary(own_ecg(ecg_id))
+    summary = own_ecg(ecg_id)
+    audit("ecg.read", ecg=ecg_id, view="insights")
+    return EcgInsights.from_summary(summary)
 
 
 @bp.get("/ecgs/<ecg_id>/leads/<lead_name>/signal")
@@ -151,6 +163,7 @@ def get_lead_signal(ecg_id: str, lead_name: str, query: SignalRange):
             400, "range_too_large", f"Ask for at most {MAX_SIGNAL_SLICE} samples at a time."
         )
     samples = ecgs().read_samples(ecg, lead_index, query.start, stop)
+    audit("ecg.read", ecg=ecg_id, view="signal", lead=lead_name, start=query.start, stop=stop)
     return LeadSignal(
         id=ecg.id, lead=lead_name, start=query.start, stop=stop, samples=samples.tolist()
     )
@@ -183,6 +196,7 @@ def export_ecg(ecg_id: str, query: ExportQuery):
         layout = edf_export.plan(ecg.date, ecg.sampling_frequency, leads)
     except edf_export.NotExportable as reason:
         raise not_exportable(str(reason)) from None
+    audit("ecg.exported", ecg=ecg_id, format=query.format)
     return Response(
         stream_with_context(edf_export.stream(layout, leads)),
         mimetype="application/octet-stream",
@@ -204,3 +218,4 @@ def delete_ecg(ecg_id: str):
     """Delete an ECG and all of its signal data."""
     if not ecgs().delete(current_user().id, ecg_id):
         raise ecg_not_found(ecg_id)
+    audit("ecg.deleted", ecg=ecg_id)

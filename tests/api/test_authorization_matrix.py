@@ -19,6 +19,7 @@ ADMIN_ENDPOINTS = [
     ("GET", "/api/v1/users/{target}", None),
     ("PATCH", "/api/v1/users/{target}", {"disabled": False}),
     ("DELETE", "/api/v1/users/{target}", None),
+    ("GET", "/api/v1/audit", None),
 ]
 FORGED = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZG1pbiJ9."
