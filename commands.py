@@ -14,6 +14,7 @@ from auth.sessions import SessionStore
 from auth.users import ADMIN, UsernameTaken, UserStore
 from db import get_db
 from ecg.store import EcgStore
+from rate_limits import RateLimits
 
 
 @click.command("init")
@@ -25,6 +26,7 @@ def init_command() -> None:
     users.ensure_indexes()
     SessionStore(db).ensure_indexes()
     AuditLog(db).ensure_indexes()
+    RateLimits(db).ensure_indexes()
     EcgStore(db).ensure_indexes()
     click.echo("Indexes are in place.")
 

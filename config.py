@@ -41,6 +41,11 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
         "MAX_FILE_UPLOAD_SIZE": _int_setting(environ, "MAX_FILE_UPLOAD_SIZE", 2048 * MIB, 1024),
         "MAX_ECG_SAMPLES": _int_setting(environ, "MAX_ECG_SAMPLES", 1 << 30, 1),
         "PASSWORD_HASH_METHOD": environ.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
+        "LOGIN_FAILURES_PER_MINUTE": _int_setting(environ, "LOGIN_FAILURES_PER_MINUTE", 5, 1),
+        "LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE": _int_setting(
+            environ, "LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE", 30, 1
+        ),
+        "UPLOADS_PER_MINUTE": _int_setting(environ, "UPLOADS_PER_MINUTE", 120, 0),
         "CORS_ALLOWED_ORIGINS": [
             origin.strip()
             for origin in environ.get("CORS_ALLOWED_ORIGINS", "").split(",")

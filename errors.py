@@ -10,12 +10,20 @@ from werkzeug.exceptions import HTTPException
 class ApiError(Exception):
     """An error a client can act on, with a stable machine-readable code."""
 
-    def __init__(self, status: int, error: str, message: str, details: list | None = None):
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        details: list | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.error = error
         self.message = message
         self.details = details
+        self.headers = headers or {}
 
 
 def error_response(status: int, error: str, message: str, details: list | None = None):
@@ -36,7 +44,11 @@ def _code_for(exception: HTTPException) -> str:
 
 
 def handle_api_error(exception: ApiError):
-    return error_response(exception.status, exception.error, exception.message, exception.details)
+    response = error_response(
+        exception.status, exception.error, exception.message, exception.details
+    )
+    response.headers.update(exception.headers)
+    return response
 
 
 def handle_http_exception(exception: HTTPException):

@@ -1,6 +1,6 @@
 """Logging in and out, renewing tokens, changing one's password, finding out who you are."""
 
-from flask import current_app
+from flask import current_app, request
 
 from audit import audit
 from auth import bp
@@ -13,6 +13,7 @@ from auth.users import ROLES, User, UserStore
 from db import get_db
 from errors import ApiError
 from openapi.operation import operation
+from rate_limits import RateLimits, too_many
 
 TAG = "Authentication"
 
@@ -34,15 +35,30 @@ def token_pair(user: User, session_id: str, refresh_id: str) -> TokenResponse:
 
 
 @bp.post("/auth/login")
-@operation(tag=TAG, response=TokenResponse, body=LoginRequest, errors=(400, 401, 503))
+@operation(tag=TAG, response=TokenResponse, body=LoginRequest, errors=(400, 401, 429, 503))
 def login(body: LoginRequest):
     """Exchange a username and password for an access token and a refresh token.
 
-    A wrong password, an unknown user and a disabled account all get the same 401.
+    A wrong password, an unknown user and a disabled account all get the same 401. After
+    LOGIN_FAILURES_PER_MINUTE failures for a username, or LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE
+    from an address, logins there get 429 with Retry-After until the minute is over.
     """
+    limits, config = RateLimits(get_db()), current_app.config
+    failure_keys = {
+        f"login-failures:user:{body.username[:64]}": config["LOGIN_FAILURES_PER_MINUTE"],
+        f"login-failures:address:{request.remote_addr}": config[
+            "LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE"
+        ],
+    }
+    # Checked before the password, so guessing stops even for the right one.
+    if any(limits.count(key) >= limit for key, limit in failure_keys.items()):
+        audit("login.throttled", actor=body.username[:64], outcome="failure")
+        raise too_many("failed logins")
     found = UserStore(get_db()).credentials(body.username)
     user, password_hash = found if found else (None, None)
     if not verify_password(password_hash, body.password) or user.disabled:
+        for key in failure_keys:
+            limits.hit(key)
         audit("login.failed", actor=body.username[:64], outcome="failure")
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
     lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]

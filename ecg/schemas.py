@@ -26,6 +26,8 @@ INT32 = np.iinfo(np.int32)
 MAX_LEADS = 64
 MAX_SAMPLING_FREQUENCY = 100_000
 MAX_SIGNAL_SLICE = 100_000
+# More than a 64 MiB body can carry ("1," per sample); longer recordings come as files.
+MAX_JSON_SIGNAL_SAMPLES = 1 << 25
 ECG_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 LEAD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _+.-]{0,31}$"
 
@@ -60,7 +62,10 @@ class LeadUpload(StrictModel):
         None, ge=1, description="Optional; when given it must equal the signal's length."
     )
     signal: list[Sample] = Field(
-        min_length=1, fail_fast=True, description="Samples as JSON integers within int32."
+        min_length=1,
+        max_length=MAX_JSON_SIGNAL_SAMPLES,
+        fail_fast=True,
+        description="Samples as JSON integers within int32.",
     )
 
     @model_validator(mode="after")

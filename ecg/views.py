@@ -28,6 +28,7 @@ from formats import UnreadableFile, UnsupportedFile, edf_export, read_recording
 from formats.edf_export import ExportLead
 from openapi.operation import operation
 from pagination import PageQuery
+from rate_limits import RateLimits, too_many
 
 TAG = "ECGs"
 bp = Blueprint("ecg", __name__, url_prefix="/api/v1")
@@ -47,6 +48,13 @@ def own_ecg(ecg_id: str) -> EcgSummary:
     if summary is None:
         raise ecg_not_found(ecg_id)
     return summary
+
+
+def count_upload() -> None:
+    """Throttle uploads per user (UPLOADS_PER_MINUTE; 0 turns the limit off)."""
+    limit = current_app.config["UPLOADS_PER_MINUTE"]
+    if limit and RateLimits(get_db()).hit(f"uploads:{current_user().id}") > limit:
+        raise too_many("uploads")
 
 
 def store_recording(recording: RecordingInput):
@@ -83,14 +91,16 @@ def store_recording(recording: RecordingInput):
     response=EcgMetadata,
     body=EcgUpload,
     form=FileUploadForm,
-    errors=(400, 409, 413, 415),
+    errors=(400, 409, 413, 415, 429),
 )
 def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
     """Upload an ECG as JSON or as files; its insights are computed now and stored with it.
 
     JSON bodies are capped by MAX_CONTENT_LENGTH (64 MiB), file uploads by MAX_FILE_UPLOAD_SIZE
-    (2 GiB). An unreadable file is a 400, an unrecognised one a 415.
+    (2 GiB). An unreadable file is a 400, an unrecognised one a 415. More than
+    UPLOADS_PER_MINUTE uploads a minute get 429 with Retry-After.
     """
+    count_upload()
     if body is not None:
         return store_recording(body.to_recording())
     try:

@@ -20,6 +20,7 @@ ERROR_DESCRIPTIONS = {
     413: "The request or the ECG is too large.",
     415: "The body or file is of a type this endpoint does not accept.",
     422: "The ECG cannot be given in the requested form.",
+    429: "Too many requests; Retry-After says when to try again.",
     503: "The database is unreachable.",
 }
 DESCRIPTION = """\

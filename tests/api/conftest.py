@@ -1,5 +1,6 @@
 """API tests speak HTTP to a real server: one started here, or the one at API_BASE_URL."""
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -59,20 +60,40 @@ def api(request, tmp_path_factory):
         )
         return
     database = request.getfixturevalue("database")
-    environment = child_environment(
-        MONGODB_URI=database.uri,
+    environment = server_environment(
+        database.uri,
+        # Small enough to test, and below the JSON limit to show the two limits are separate.
+        MAX_FILE_UPLOAD_SIZE=str(8 * 1024 * 1024),
+        # Every test logs in from 127.0.0.1; throttling has its own server (test_rate_limits).
+        LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE="100000",
+        UPLOADS_PER_MINUTE="0",
+    )
+    run_init(environment)
+    with running_server(environment, tmp_path_factory) as base_url:
+        yield Api(base_url, ADMIN_USERNAME, ADMIN_PASSWORD, local=True)
+
+
+def server_environment(database_uri: str, **settings: str) -> dict[str, str]:
+    """The environment of a test server on the session's database."""
+    return child_environment(
+        MONGODB_URI=database_uri,
         SECRET_KEY=TEST_SECRET,
         PASSWORD_HASH_METHOD=FAST_PASSWORD_HASH,
         ADMIN_USERNAME=ADMIN_USERNAME,
         ADMIN_PASSWORD=ADMIN_PASSWORD,
-        # Small enough to test, and below the JSON limit to show the two limits are separate.
-        MAX_FILE_UPLOAD_SIZE=str(8 * 1024 * 1024),
+        **settings,
     )
-    run_init(environment)
+
+
+@contextlib.contextmanager
+def running_server(environment: dict[str, str], tmp_path_factory):
+    """A gunicorn server for the duration of the block; yields its base URL."""
     port = free_port()
     server = start_app_server(environment, port, tmp_path_factory.mktemp("logs") / "server.log")
-    yield Api(f"http://127.0.0.1:{port}", ADMIN_USERNAME, ADMIN_PASSWORD, local=True)
-    stop_process(server)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(server)
 
 
 @pytest.fixture(scope="session")

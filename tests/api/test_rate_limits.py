@@ -1,0 +1,98 @@
+"""Login and upload throttling, on a server with the default limits."""
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from rate_limits import WINDOW_SECONDS
+from tests.api.conftest import USER_PASSWORD, Api, ecg_body, running_server, server_environment
+
+
+@pytest.fixture(scope="module")
+def strict_api(api, database, tmp_path_factory):
+    """A second server on the same database, with default login limits and 3 uploads a minute.
+
+    It trusts one proxy, so each test can speak from its own client address.
+    """
+    if not api.local:
+        pytest.skip("starts a server of its own")
+    environment = server_environment(database.uri, PROXY_COUNT="1", UPLOADS_PER_MINUTE="3")
+    with running_server(environment, tmp_path_factory) as base_url:
+        yield Api(base_url, api.admin_username, api.admin_password, local=True)
+
+
+@pytest.fixture
+def fresh_window():
+    """Counting starts with at least 10 s left in the minute, so no test straddles two windows."""
+    remaining = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+    if remaining < 10:
+        time.sleep(remaining + 0.1)
+
+
+def address() -> str:
+    """A client address of its own for each test (TEST-NET-3)."""
+    return f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+
+
+def login(api, username, password, client_address):
+    return api.request(
+        "POST",
+        "/api/v1/auth/login",
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": client_address},
+    )
+
+
+def test_five_failures_for_a_username_throttle_it_even_with_the_right_password(
+    strict_api, user, fresh_window
+):
+    username, _ = user
+    for _ in range(5):
+        assert login(strict_api, username, "wrong-password", address()).status_code == 401
+    throttled = login(strict_api, username, USER_PASSWORD, address())
+    assert throttled.status_code == 429
+    assert throttled.json()["error"] == "too_many_requests"
+    assert 1 <= int(throttled.headers["Retry-After"]) <= 60
+
+
+def test_failures_from_one_address_throttle_that_address_only(
+    strict_api, create_user, fresh_window
+):
+    attacker, bystander = address(), address()
+    victim, _ = create_user()
+    for attempt in range(30):
+        login(strict_api, f"guess-{attempt}", "wrong-password", attacker)
+    assert login(strict_api, victim, USER_PASSWORD, attacker).status_code == 429
+    assert login(strict_api, victim, USER_PASSWORD, bystander).status_code == 200
+
+
+def test_successful_logins_are_not_counted(strict_api, user):
+    client = address()
+    for _ in range(8):
+        assert login(strict_api, user[0], USER_PASSWORD, client).status_code == 200
+
+
+def test_uploads_beyond_the_limit_get_429_with_retry_after(strict_api, create_user, fresh_window):
+    _, token = create_user()
+    statuses = [
+        strict_api.request("POST", "/api/v1/ecgs", token, json=ecg_body(f"u{index}")).status_code
+        for index in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    refused = strict_api.request("GET", "/api/v1/ecgs/u3", token)
+    assert refused.status_code == 404
+
+
+def test_limits_are_shared_by_every_worker_and_server(api, strict_api, user, fresh_window):
+    """Failures counted by one server throttle logins on the other: the counters live in MongoDB."""
+    username, _ = user
+    for _ in range(5):
+        login(strict_api, username, "wrong-password", address())
+    response = requests.post(
+        api.url("/api/v1/auth/login"),
+        json={"username": username, "password": USER_PASSWORD},
+        timeout=10,
+    )
+    assert response.status_code == 429
