@@ -101,6 +101,12 @@ class LocalDatabase:
         if self.process is not None:
             stop_process(self.process)
 
+    def kill(self) -> None:
+        """Crash the server (SIGKILL): no chance to flush or close anything."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def __enter__(self) -> "LocalDatabase":
         return self.start()
 
