@@ -23,7 +23,7 @@ class PageQuery(BaseModel):
 
     limit: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
     cursor: str | None = Field(
-        None, max_length=512, description="The next_cursor of the previous page."
+        None, min_length=1, max_length=512, description="The next_cursor of the previous page."
     )
 
 

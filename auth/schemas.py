@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from auth.users import User
 from openapi.models import StrictModel
@@ -59,12 +59,27 @@ class NewUser(StrictModel):
     role: Role = "user"
 
 
+def _without_default(schema: dict) -> None:
+    schema.pop("default", None)
+
+
+# Absent means unchanged, and null is not a value such a field can take: the schema shows no
+# default rather than a null that its own type would refuse.
+UNCHANGED_IF_ABSENT = {
+    "default": None,
+    "validate_default": False,
+    "json_schema_extra": _without_default,
+}
+
+
 class UserChanges(StrictModel):
     """Fields of an account to change; at least one."""
 
-    disabled: bool | None = None
-    password: Password | None = None
-    role: Role | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    disabled: bool = Field(**UNCHANGED_IF_ABSENT)
+    password: Password = Field(**UNCHANGED_IF_ABSENT)
+    role: Role = Field(**UNCHANGED_IF_ABSENT)
 
     @model_validator(mode="after")
     def _changes_something(self):

@@ -140,3 +140,13 @@ def ecg_body(ecg_id: str | None = None, **fields) -> dict:
     if ecg_id is not None:
         body["id"] = ecg_id
     return {**body, **fields}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many requests the fuzz run made, by status."""
+    from tests.api import test_fuzz
+
+    counts = test_fuzz.REQUESTS_BY_STATUS
+    if counts:
+        by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
+        terminalreporter.write_line(f"fuzz: {sum(counts.values())} requests ({by_status})")
