@@ -114,12 +114,16 @@ class EcgStore:
             yield decode_signal(piece["encoding"], piece["data"])
 
     def has_samples_beyond_int16(self, ecg: EcgSummary) -> bool:
-        """Whether any chunk needed 32 bits (the narrowest encoding is chosen per chunk)."""
-        return any(
-            is_wider_than_int16(chunk["encoding"])
-            for lead_index in range(len(ecg.leads))
-            for chunk in self._chunks_of(ecg, lead_index)
-        )
+        """Whether any chunk needed 32 bits (the narrowest encoding is chosen per chunk).
+
+        Only the encodings are read, never the samples.
+        """
+        if ecg.inline:
+            document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks.encoding": True})
+            encodings = {chunk["encoding"] for chunk in document["inline_chunks"]}
+        else:
+            encodings = set(self.chunks.distinct("encoding", {"ecg": ecg.key}))
+        return any(is_wider_than_int16(encoding) for encoding in encodings)
 
     def delete(self, owner: ObjectId, ecg_id: str) -> bool:
         """Delete one of the owner's ECGs; False if the owner has none with this id."""

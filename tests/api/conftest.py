@@ -150,3 +150,23 @@ def pytest_terminal_summary(terminalreporter):
     if counts:
         by_status = ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
         terminalreporter.write_line(f"fuzz: {sum(counts.values())} requests ({by_status})")
+
+
+def stored_samples(
+    api: Api, token: str, ecg_id: str, lead: str, start: int, stop: int
+) -> list[int]:
+    """Samples [start, stop) of a stored lead, read back through the API."""
+    response = api.request(
+        "GET",
+        f"/api/v1/ecgs/{ecg_id}/leads/{lead}/signal",
+        token,
+        params={"start": start, "stop": stop},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["samples"]
+
+
+def stored_zero_crossings(api: Api, token: str, ecg_id: str) -> list[int]:
+    """Each lead's zero crossings, read back through the API, in upload order."""
+    insights = api.request("GET", f"/api/v1/ecgs/{ecg_id}/insights", token).json()
+    return [lead["zero_crossings"] for lead in insights["leads"]]

@@ -7,17 +7,13 @@ import numpy as np
 import pytest
 
 from analysis.zero_crossings import count_zero_crossings
+from tests.api.conftest import stored_samples, stored_zero_crossings
 from tests.api.ecg_files import dicom_ecg_bytes, ecg_like, pack_212, wfdb_record
 
 
 def upload(api, token, files, **fields):
     parts = [("file", (name, content, "application/octet-stream")) for name, content in files]
     return api.request("POST", "/api/v1/ecgs", token, files=parts, data=fields)
-
-
-def lead_samples(api, token, ecg_id, lead, stop):
-    path = f"/api/v1/ecgs/{ecg_id}/leads/{lead}/signal"
-    return api.request("GET", path, token, params={"start": 0, "stop": stop}).json()["samples"]
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +35,8 @@ def test_a_dicom_ecg_becomes_an_ecg(api, user_token, twelve_leads, storage_class
     assert ecg["date"] == "2024-05-01T08:30:00Z"
     assert [lead["name"] for lead in ecg["leads"]][:3] == ["I", "II", "III"]
     assert ecg["leads"][0]["calibration"] == {"unit": "uV", "scale": 2.5, "baseline": 0.0}
-    assert lead_samples(api, user_token, "dicom", "V6", 5000) == twelve_leads[:, 11].tolist()
-    insights = api.request("GET", "/api/v1/ecgs/dicom/insights", user_token).json()
-    assert [lead["zero_crossings"] for lead in insights["leads"]] == [
+    assert stored_samples(api, user_token, "dicom", "V6", 0, 5000) == twelve_leads[:, 11].tolist()
+    assert stored_zero_crossings(api, user_token, "dicom") == [
         count_zero_crossings(twelve_leads[:, i]) for i in range(12)
     ]
 
@@ -90,7 +85,7 @@ def test_a_wfdb_record_becomes_an_ecg(api, user_token, fmt, packaging):
     assert ecg["leads"][0]["number_of_samples"] == 3601
     assert ecg["leads"][0]["calibration"] == {"unit": "mV", "scale": 0.005, "baseline": 0.0}
     for index, name in enumerate(["leadA", "leadB"]):
-        assert lead_samples(api, user_token, ecg_id, name, 3601) == leads[:, index].tolist()
+        assert stored_samples(api, user_token, ecg_id, name, 0, 3601) == leads[:, index].tolist()
 
 
 def test_a_wfdb_record_missing_its_signal_file_is_a_400(api, user_token):

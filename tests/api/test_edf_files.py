@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from analysis.zero_crossings import count_zero_crossings
+from tests.api.conftest import stored_samples, stored_zero_crossings
 from tests.api.ecg_files import ecg_like, edf_bytes
 
 
@@ -34,17 +35,11 @@ def test_an_edf_file_becomes_an_ecg_with_names_frequency_and_units(api, user_tok
 
 def test_edf_samples_and_insights_are_those_of_the_file(api, user_token, leads):
     upload(api, user_token, [("x.edf", edf_bytes(leads))], id="edf-2")
-    insights = api.request("GET", "/api/v1/ecgs/edf-2/insights", user_token).json()
-    assert [lead["zero_crossings"] for lead in insights["leads"]] == [
+    assert stored_zero_crossings(api, user_token, "edf-2") == [
         count_zero_crossings(samples) for samples in leads
     ]
-    stored = api.request(
-        "GET",
-        "/api/v1/ecgs/edf-2/leads/ECG II/signal",
-        user_token,
-        params={"start": 100, "stop": 9000},
-    ).json()
-    assert stored["samples"] == leads[1][100:9000].tolist()
+    stored = stored_samples(api, user_token, "edf-2", "ECG II", 100, 9000)
+    assert stored == leads[1][100:9000].tolist()
 
 
 def test_edf_plus_annotations_are_not_taken_for_leads(api, user_token, leads):

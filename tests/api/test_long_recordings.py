@@ -6,6 +6,7 @@ from pymongo import MongoClient
 
 from analysis.zero_crossings import count_zero_crossings
 from ecg.store import SAMPLES_PER_CHUNK
+from tests.api.conftest import stored_samples, stored_zero_crossings
 
 CHUNK = SAMPLES_PER_CHUNK
 
@@ -155,14 +156,8 @@ def test_a_13_mb_json_ecg_of_two_leads_of_two_million_samples_is_accepted(api, u
     }
     response = api.request("POST", "/api/v1/ecgs", user_token, json=body)
     assert response.status_code == 201, response.text
-    insights = api.request("GET", "/api/v1/ecgs/two-by-two-million/insights", user_token).json()
-    assert [lead["zero_crossings"] for lead in insights["leads"]] == [
+    assert stored_zero_crossings(api, user_token, "two-by-two-million") == [
         count_zero_crossings(lead) for lead in leads
     ]
-    tail = api.request(
-        "GET",
-        "/api/v1/ecgs/two-by-two-million/leads/II/signal",
-        user_token,
-        params={"start": 1_950_000, "stop": 2_000_000},
-    ).json()["samples"]
+    tail = stored_samples(api, user_token, "two-by-two-million", "II", 1_950_000, 2_000_000)
     assert tail == leads[1][1_950_000:].tolist()

@@ -138,3 +138,11 @@ def test_metadata_reads_never_carry_inline_signals(store):
     summary = ingest(store, OWNER, recording("light", blocks_of(1000, 1000)))
     assert "inline_chunks" not in store.ecgs.find_one({"_id": summary.key}, {"inline_chunks": 0})
     assert store.find(OWNER, "light").leads[0].number_of_samples == 1000
+
+
+@pytest.mark.parametrize(("peak", "wider"), [(32767, False), (32768, True)])
+def test_samples_beyond_16_bits_are_found_from_encodings(store, peak, wider):
+    signal = np.zeros(3 * SAMPLES_PER_CHUNK, dtype=np.int32)
+    signal[-1] = peak  # only the last chunk holds the extreme
+    summary = ingest(store, OWNER, recording(f"peak-{peak}", [signal]))
+    assert store.has_samples_beyond_int16(summary) is wider
