@@ -49,8 +49,19 @@ class CalibrationModel(StrictModel):
     """How stored integers become physical values: (sample - baseline) * scale, in unit."""
 
     unit: str = Field(min_length=1, max_length=16, examples=["uV"])
-    scale: float = Field(gt=0, allow_inf_nan=False, description="Physical units per step.")
+    scale: float = Field(
+        allow_inf_nan=False,
+        description="Physical units per step; negative for inverted polarity, never 0.",
+        json_schema_extra={"not": {"const": 0}},
+    )
     baseline: float = Field(0.0, allow_inf_nan=False, description="Sample value of 0 units.")
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_is_not_zero(cls, scale: float) -> float:
+        if scale == 0:
+            raise ValueError("scale must not be 0")
+        return scale
 
 
 class LeadUpload(StrictModel):

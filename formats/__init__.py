@@ -3,12 +3,13 @@
 The format of an upload is recognised from its content, never from its file name.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ecg.model import LeadInput
+from ecg.model import Calibration, LeadInput
 
 # Leads are read in blocks of about this many samples, so memory stays bounded.
 BLOCK_SAMPLES = 1 << 18
@@ -45,6 +46,16 @@ class ParsedRecording:
 
 
 Reader = Callable[[list[UploadedFile]], ParsedRecording]
+
+
+def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
+    """A file's calibration, or None when it is unusable (zero, infinite or not a number).
+
+    Units longer than 16 characters are cut; an empty unit is "unspecified".
+    """
+    if scale == 0 or not (math.isfinite(scale) and math.isfinite(baseline)):
+        return None
+    return Calibration(unit=(unit.strip() or "unspecified")[:16], scale=scale, baseline=baseline)
 
 
 def read_recording(files: list[UploadedFile]) -> ParsedRecording:

@@ -8,7 +8,14 @@ import pydicom
 from pydicom.valuerep import DT
 
 from ecg.model import Calibration, LeadInput
-from formats import BLOCK_SAMPLES, ParsedRecording, UnreadableFile, UnsupportedFile, UploadedFile
+from formats import (
+    BLOCK_SAMPLES,
+    ParsedRecording,
+    UnreadableFile,
+    UnsupportedFile,
+    UploadedFile,
+    calibration,
+)
 from formats.leads import lead_names
 
 ECG_STORAGE_CLASSES = {
@@ -95,7 +102,7 @@ def channel_calibration(channel) -> Calibration | None:
     units = channel.get("ChannelSensitivityUnitsSequence")
     unit = str(units[0].get("CodeValue", "")) if units else ""
     baseline = float(channel.get("ChannelBaseline", 0))
-    return Calibration(unit=unit or "unspecified", scale=scale, baseline=-baseline / scale)
+    return calibration(unit, scale, -baseline / scale)
 
 
 def acquisition_time(dataset) -> dt.datetime | None:

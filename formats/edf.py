@@ -8,7 +8,14 @@ import edfio
 import numpy as np
 
 from ecg.model import Calibration, LeadInput
-from formats import BLOCK_SAMPLES, ParsedRecording, UnreadableFile, UnsupportedFile, UploadedFile
+from formats import (
+    BLOCK_SAMPLES,
+    ParsedRecording,
+    UnreadableFile,
+    UnsupportedFile,
+    UploadedFile,
+    calibration,
+)
 from formats.leads import lead_names
 
 BDF_MAGIC = b"\xffBIOSEMI"
@@ -109,8 +116,4 @@ def calibration_of(signal: edfio.EdfSignal) -> Calibration | None:
     if digital_max == digital_min or physical_max == physical_min:
         return None
     scale = (physical_max - physical_min) / (digital_max - digital_min)
-    return Calibration(
-        unit=signal.physical_dimension.strip() or "unspecified",
-        scale=scale,
-        baseline=digital_min - physical_min / scale,
-    )
+    return calibration(signal.physical_dimension, scale, digital_min - physical_min / scale)

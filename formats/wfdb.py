@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from ecg.model import Calibration, LeadInput
-from formats import BLOCK_SAMPLES, ParsedRecording, UnreadableFile, UnsupportedFile, UploadedFile
+from formats import (
+    BLOCK_SAMPLES,
+    ParsedRecording,
+    UnreadableFile,
+    UnsupportedFile,
+    UploadedFile,
+    calibration,
+)
 from formats.leads import lead_names
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -171,7 +178,7 @@ def parse_signal(line: str) -> Signal:
             "WFDB signals with several samples per frame or skew are not supported"
         )
     byte_offset = int(extra[1:]) if extra.startswith("+") else 0
-    calibration = None
+    signal_calibration = None
     adc_zero = int(fields[4]) if len(fields) > 4 and fields[4].lstrip("-").isdigit() else 0
     if len(fields) > 2:
         gain = GAIN.match(fields[2])
@@ -180,11 +187,9 @@ def parse_signal(line: str) -> Signal:
         adc_gain = float(gain["gain"])
         baseline = int(gain["baseline"]) if gain["baseline"] else adc_zero
         if adc_gain > 0:
-            calibration = Calibration(
-                unit=gain["unit"] or "mV", scale=1 / adc_gain, baseline=baseline
-            )
+            signal_calibration = calibration(gain["unit"] or "mV", 1 / adc_gain, baseline)
     description = " ".join(fields[8:]) if len(fields) > 8 else ""
-    return Signal(fields[0], spec["format"], byte_offset, calibration, description)
+    return Signal(fields[0], spec["format"], byte_offset, signal_calibration, description)
 
 
 def base_time(record: re.Match) -> dt.datetime | None:

@@ -112,3 +112,23 @@ def test_file_uploads_have_their_own_size_limit(api, user_token):
     response = upload(api, user_token, [("big.edf", over_file_limit)])
     assert response.status_code == 413
     assert response.json()["error"] == "request_entity_too_large"
+
+
+def test_an_inverted_physical_range_gives_a_negative_scale(api, user_token):
+    import io
+
+    import edfio
+
+    signal = edfio.EdfSignal.from_digital(
+        ecg_like(1000, 4),
+        100,
+        label="I",
+        physical_dimension="uV",
+        physical_range=(3276.7, -3276.8),
+        digital_range=(-32768, 32767),
+    )
+    buffer = io.BytesIO()
+    edfio.Edf([signal]).write(buffer)
+    response = upload(api, user_token, [("inverted.edf", buffer.getvalue())])
+    assert response.status_code == 201, response.text
+    assert response.json()["leads"][0]["calibration"]["scale"] == pytest.approx(-0.1)

@@ -161,3 +161,11 @@ def test_a_13_mb_json_ecg_of_two_leads_of_two_million_samples_is_accepted(api, u
     ]
     tail = stored_samples(api, user_token, "two-by-two-million", "II", 1_950_000, 2_000_000)
     assert tail == leads[1][1_950_000:].tolist()
+
+
+def test_a_negative_scale_means_inverted_polarity_and_is_kept(api, user_token):
+    calibration = {"unit": "mV", "scale": -0.005, "baseline": 1024}
+    body = {"leads": [{"name": "I", "signal": [1, 2], "calibration": calibration}]}
+    response = api.request("POST", "/api/v1/ecgs", user_token, json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["leads"][0]["calibration"] == calibration

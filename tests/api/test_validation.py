@@ -47,6 +47,13 @@ BAD_BODIES = [
     ("date as number", {"date": 1700000000, **with_lead()}, "date"),
     ("unknown field", {"patient": "x", **with_lead()}, "patient"),
     ("unknown lead field", with_lead(gain=2), "leads.0.gain"),
+    ("zero scale", with_lead(calibration={"unit": "uV", "scale": 0}), "leads.0.calibration.scale"),
+    ("calibration without unit", with_lead(calibration={"scale": 1.0}), "leads.0.calibration.unit"),
+    (
+        "unit too long",
+        with_lead(calibration={"unit": "u" * 17, "scale": 1}),
+        "leads.0.calibration.unit",
+    ),
 ]
 
 

@@ -1,0 +1,29 @@
+import math
+
+import pytest
+
+from formats import calibration
+from formats.leads import lead_names
+
+
+@pytest.mark.parametrize(
+    ("scale", "baseline"), [(0, 0), (math.inf, 0), (math.nan, 0), (1.0, math.inf), (1.0, math.nan)]
+)
+def test_unusable_calibrations_are_dropped(scale, baseline):
+    assert calibration("uV", scale, baseline) is None
+
+
+def test_calibrations_keep_inverted_polarity_and_name_their_unit():
+    assert calibration("  ", -0.5, 3).unit == "unspecified"
+    assert calibration("microvolts-per-step", -0.5, 3).scale == -0.5
+    assert len(calibration("microvolts-per-step", 1, 0).unit) == 16
+
+
+def test_lead_names_are_url_safe_and_unique():
+    assert lead_names(["ECG I", "ECG I", "V1/ref", "", "é"]) == [
+        "ECG I",
+        "ECG I-2",
+        "V1_ref",
+        "ch4",
+        "ch5",
+    ]
