@@ -13,6 +13,8 @@ from ecg.model import Calibration, LeadInput
 
 # Leads are read in blocks of about this many samples, so memory stays bounded.
 BLOCK_SAMPLES = 1 << 18
+MAX_LEADS = 64
+MAX_SAMPLING_FREQUENCY = 100_000
 
 
 class UnreadableFile(ValueError):
@@ -48,6 +50,21 @@ class ParsedRecording:
 Reader = Callable[[list[UploadedFile]], ParsedRecording]
 
 
+def checked(recording: ParsedRecording) -> ParsedRecording:
+    """Hold every format to what the service accepts from JSON."""
+    frequency = recording.sampling_frequency
+    if not (math.isfinite(frequency) and 0 < frequency <= MAX_SAMPLING_FREQUENCY):
+        raise UnreadableFile(f"the {recording.format} file's sampling frequency is {frequency} Hz")
+    if not recording.leads:
+        raise UnreadableFile(f"the {recording.format} file has no signals")
+    if len(recording.leads) > MAX_LEADS:
+        raise UnsupportedFile(
+            f"the {recording.format} file has {len(recording.leads)} channels; at most "
+            f"{MAX_LEADS} are accepted"
+        )
+    return recording
+
+
 def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
     """A file's calibration, or None when it is unusable (zero, infinite or not a number).
 
@@ -66,11 +83,11 @@ def read_recording(files: list[UploadedFile]) -> ParsedRecording:
         raise UnsupportedFile("send the recording as one or more 'file' parts")
     heads = [file.head() for file in files]
     if len(files) == 1 and edf.looks_like_edf(heads[0]):
-        return edf.read(files[0])
+        return checked(edf.read(files[0]))
     if len(files) == 1 and dicom.looks_like_dicom(heads[0]):
-        return dicom.read(files[0])
+        return checked(dicom.read(files[0]))
     if wfdb.looks_like_wfdb(heads):
-        return wfdb.read(files)
+        return checked(wfdb.read(files))
     raise UnsupportedFile(
         "the upload is not a recognised ECG file: send one EDF/EDF+/BDF file, one DICOM "
         "waveform file, or a WFDB record (its .hea and .dat files, or one zip of them)"

@@ -37,10 +37,13 @@ def read(upload: UploadedFile) -> ParsedRecording:
         raise
     except Exception as error:  # edfio raises many types for malformed input
         raise UnreadableFile(f"the EDF file could not be read: {error}") from None
-    signals = list(recording.signals)  # annotation signals excluded
+    try:
+        signals = list(recording.signals)  # annotation signals excluded
+        frequencies = {signal.sampling_frequency for signal in signals}
+    except Exception as error:  # e.g. a data record duration of 0
+        raise UnreadableFile(f"the EDF file's signal headers are unusable: {error}") from None
     if not signals:
         raise UnreadableFile("the EDF file has no signals")
-    frequencies = {signal.sampling_frequency for signal in signals}
     if len(frequencies) > 1:
         raise UnsupportedFile(
             "the EDF file's signals have different sampling frequencies "

@@ -27,3 +27,25 @@ def test_lead_names_are_url_safe_and_unique():
         "ch4",
         "ch5",
     ]
+
+
+@pytest.mark.parametrize(
+    ("frequency", "leads", "error"),
+    [
+        (0.0, 1, "UnreadableFile"),
+        (math.nan, 1, "UnreadableFile"),
+        (200_000.0, 1, "UnreadableFile"),
+        (250.0, 0, "UnreadableFile"),
+        (250.0, 65, "UnsupportedFile"),
+    ],
+)
+def test_every_format_is_held_to_the_json_limits(frequency, leads, error):
+    from ecg.model import LeadInput
+    from formats import ParsedRecording, checked
+
+    recording = ParsedRecording(
+        "EDF", None, frequency, [LeadInput(f"L{i}", lambda: []) for i in range(leads)]
+    )
+    with pytest.raises(Exception) as raised:
+        checked(recording)
+    assert type(raised.value).__name__ == error
