@@ -53,8 +53,10 @@ def read(upload: UploadedFile) -> ParsedRecording:
         calibrations = [channel_calibration(channel) for channel in channels]
         sampling_frequency = float(group.SamplingFrequency)
         date = acquisition_time(dataset)
-    except (AttributeError, KeyError, ValueError, TypeError) as error:
-        raise UnreadableFile(f"the DICOM ECG's waveform is incomplete: {error}") from None
+    except (UnreadableFile, UnsupportedFile):
+        raise
+    except Exception as error:  # pydicom parses lazily: damage surfaces as any exception here
+        raise UnreadableFile(f"the DICOM ECG's waveform is unusable: {error}") from None
     if len(channels) != samples.shape[1]:
         raise UnreadableFile("the DICOM ECG's channel definitions do not match its data")
     leads = [

@@ -38,9 +38,12 @@ def read(upload: UploadedFile) -> ParsedRecording:
     except Exception as error:  # edfio raises many types for malformed input
         raise UnreadableFile(f"the EDF file could not be read: {error}") from None
     try:
+        # edfio parses these header fields only when asked, so damage surfaces here.
         signals = list(recording.signals)  # annotation signals excluded
         frequencies = {signal.sampling_frequency for signal in signals}
-    except Exception as error:  # e.g. a data record duration of 0
+        calibrations = [calibration_of(signal) for signal in signals]
+        labels = [signal.label for signal in signals]
+    except Exception as error:
         raise UnreadableFile(f"the EDF file's signal headers are unusable: {error}") from None
     if not signals:
         raise UnreadableFile("the EDF file has no signals")
@@ -49,14 +52,11 @@ def read(upload: UploadedFile) -> ParsedRecording:
             "the EDF file's signals have different sampling frequencies "
             f"({', '.join(f'{f:g}' for f in sorted(frequencies))} Hz); upload them separately"
         )
-    names = lead_names([signal.label for signal in signals])
     leads = [
-        LeadInput(
-            name=name,
-            blocks=functools.partial(signal_blocks, signal, recording),
-            calibration=calibration_of(signal),
+        LeadInput(name, functools.partial(signal_blocks, signal, recording), signal_calibration)
+        for name, signal, signal_calibration in zip(
+            lead_names(labels), signals, calibrations, strict=True
         )
-        for name, signal in zip(names, signals, strict=True)
     ]
     return ParsedRecording(
         format="EDF",

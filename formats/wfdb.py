@@ -112,7 +112,9 @@ def unpack_zip(path: Path) -> tuple[str, dict[str, Path], list]:
             keep_alive.append(copy)
             paths[Path(member.filename).name] = Path(copy.name)
         return header, paths, keep_alive
-    except (zipfile.BadZipFile, UnicodeDecodeError, OSError, EOFError) as error:
+    except (UnreadableFile, UnsupportedFile):
+        raise
+    except Exception as error:  # zipfile raises many types (bad CRC, unknown versions, ...)
         raise UnreadableFile(f"the zip could not be read: {error}") from None
 
 
