@@ -4,7 +4,6 @@ The format of an upload is recognised from its content, never from its file name
 """
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,9 +44,6 @@ class ParsedRecording:
     date: datetime | None
     sampling_frequency: float
     leads: list[LeadInput]
-
-
-Reader = Callable[[list[UploadedFile]], ParsedRecording]
 
 
 def checked(recording: ParsedRecording) -> ParsedRecording:
