@@ -6,6 +6,10 @@ from datetime import datetime
 
 import numpy as np
 
+# What the service accepts of any ECG, whether it arrives as JSON or as a file.
+MAX_LEADS = 64
+MAX_SAMPLING_FREQUENCY = 100_000
+
 
 @dataclass(frozen=True)
 class Calibration:

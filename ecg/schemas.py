@@ -18,13 +18,18 @@ from pydantic import (
 )
 
 from analysis import LEAD_ANALYSES
-from ecg.model import Calibration, EcgSummary, LeadInput, RecordingInput
+from ecg.model import (
+    MAX_LEADS,
+    MAX_SAMPLING_FREQUENCY,
+    Calibration,
+    EcgSummary,
+    LeadInput,
+    RecordingInput,
+)
 from openapi.models import StrictModel
 from timestamps import current_time, truncate_to_milliseconds
 
 INT32 = np.iinfo(np.int32)
-MAX_LEADS = 64
-MAX_SAMPLING_FREQUENCY = 100_000
 MAX_SIGNAL_SLICE = 100_000
 # More than a 64 MiB body can carry ("1," per sample); longer recordings come as files.
 MAX_JSON_SIGNAL_SAMPLES = 1 << 25

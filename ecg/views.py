@@ -50,6 +50,13 @@ def own_ecg(ecg_id: str) -> EcgSummary:
     return summary
 
 
+def file_refused(problem: UnreadableFile | UnsupportedFile) -> ApiError:
+    """A damaged file is a 400, a file of no supported kind a 415; the message says why."""
+    if isinstance(problem, UnsupportedFile):
+        return ApiError(415, "unsupported_file", str(problem))
+    return ApiError(400, "unreadable_file", str(problem))
+
+
 def count_upload() -> None:
     """Throttle uploads per user (UPLOADS_PER_MINUTE; 0 turns the limit off)."""
     limit = current_app.config["UPLOADS_PER_MINUTE"]
@@ -61,8 +68,8 @@ def store_recording(recording: RecordingInput):
     """Ingest a recording for the caller; the 201 response with its Location."""
     try:
         summary = ingest(ecgs(), current_user().id, recording)
-    except UnreadableFile as unreadable:
-        raise ApiError(400, "unreadable_file", str(unreadable)) from None
+    except UnreadableFile as unreadable:  # damage found only when the samples are read
+        raise file_refused(unreadable) from None
     except EcgExists:
         raise ApiError(
             409, "ecg_exists", f"You already have an ECG with id {recording.id!r}."
@@ -105,10 +112,8 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
         return store_recording(body.to_recording())
     try:
         parsed = read_recording(uploaded_files())
-    except UnreadableFile as unreadable:
-        raise ApiError(400, "unreadable_file", str(unreadable)) from None
-    except UnsupportedFile as unsupported:
-        raise ApiError(415, "unsupported_file", str(unsupported)) from None
+    except (UnreadableFile, UnsupportedFile) as problem:
+        raise file_refused(problem) from None
     return store_recording(
         RecordingInput(
             id=form.id or new_ecg_id(),

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ecg.model import Calibration, LeadInput
+from ecg.model import MAX_LEADS, MAX_SAMPLING_FREQUENCY, Calibration, LeadInput
 
 # Leads are read in blocks of about this many samples, so memory stays bounded.
 BLOCK_SAMPLES = 1 << 18
-MAX_LEADS = 64
-MAX_SAMPLING_FREQUENCY = 100_000
 
 
 class UnreadableFile(ValueError):
