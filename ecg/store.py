@@ -51,6 +51,9 @@ class EcgStore:
         self.chunks = db.signal_chunks
         self.max_samples = max_samples
         self.inline_limit = inline_limit
+        # Inline chunks already fetched, by ECG key: an export reads every lead of one ECG,
+        # and the document need cross the network only once. A store serves one request.
+        self.fetched_inline: dict[ObjectId, list[dict]] = {}
 
     def ensure_indexes(self) -> None:
         """Create the indexes every query relies on (idempotent)."""
@@ -91,10 +94,12 @@ class EcgStore:
         if not ecg.inline:
             query = {"ecg": ecg.key, "lead": lead_index, "seq": seq}
             return self.chunks.find(query).sort("seq", ASCENDING)
-        document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks": True})
+        if ecg.key not in self.fetched_inline:
+            document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks": True})
+            self.fetched_inline[ecg.key] = document["inline_chunks"]
         return [
             chunk
-            for chunk in document["inline_chunks"]
+            for chunk in self.fetched_inline[ecg.key]
             if chunk["lead"] == lead_index
             and first <= chunk["seq"]
             and (last is None or chunk["seq"] <= last)

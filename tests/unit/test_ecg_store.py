@@ -146,3 +146,20 @@ def test_samples_beyond_16_bits_are_found_from_encodings(store, peak, wider):
     signal[-1] = peak  # only the last chunk holds the extreme
     summary = ingest(store, OWNER, recording(f"peak-{peak}", [signal]))
     assert store.has_samples_beyond_int16(summary) is wider
+
+
+def test_reading_every_lead_of_an_inline_ecg_fetches_its_chunks_once(app):
+    with app.app_context():
+        store = EcgStore(get_db())
+        store.ensure_indexes()
+        summary = ingest(store, OWNER, recording("twelve", *[blocks_of(500, 500)] * 12))
+        assert summary.inline
+        fetches = []
+        original = store.ecgs.find_one
+        store.ecgs = type("Counting", (), {})()
+        store.ecgs.find_one = lambda *args, **kwargs: (
+            fetches.append(args) or original(*args, **kwargs)
+        )
+        leads = [np.concatenate(list(store.lead_blocks(summary, i))) for i in range(12)]
+        assert all(lead.tolist() == blocks_of(500, 500)[0].tolist() for lead in leads)
+        assert len(fetches) == 1
