@@ -3,23 +3,27 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import auth
-import db
+import auth.audit_trail
+import auth.user_admin
+import auth.views
 import ecg.views
 import health
-import http_headers
 import openapi
-import request_log
-from commands import register_commands
-from config import settings_from_environment, validate_settings
-from ecg.uploads import FileUploadRequest
-from errors import register_error_handlers
+from auth.first_admin import create_first_admin
+from auth.sessions import SessionStore
+from auth.users import UserStore
+from plumbing import database, request_log, security_headers
+from plumbing.audit import AuditLog
+from plumbing.commands import Maintenance, register_commands
+from plumbing.config import settings_from_environment, validate_settings
+from plumbing.error_handlers import register_error_handlers
+from plumbing.rate_limits import RateLimits
+from recordings.store import EcgStore
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then the test override, then wiring."""
     app = Flask(__name__, static_folder=None)
-    app.request_class = FileUploadRequest
     app.config.from_mapping(settings_from_environment())
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -29,18 +33,29 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         # Trust that many proxies' X-Forwarded-For, so limits and audit see the client's address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
-    db.init_app(app)
+    database.init_app(app)
     request_log.init_app(app)
-    http_headers.init_app(app)
+    security_headers.init_app(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_commands(app)
+    register_commands(app, MAINTENANCE)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
-    """Routes: authentication and users, ECGs, probes, and the API's documentation."""
-    app.register_blueprint(auth.bp)
+    """Routes: tokens, user administration, the audit trail, ECGs, probes, the API's documents."""
+    app.register_blueprint(auth.views.bp)
+    app.register_blueprint(auth.user_admin.bp)
+    app.register_blueprint(auth.audit_trail.bp)
     app.register_blueprint(ecg.views.bp)
     app.register_blueprint(health.bp)
     openapi.init_app(app)
+
+
+# What `flask init` and `flask sweep` look after: every store's indexes, the first admin, and
+# the signal chunks of uploads that crashed.
+MAINTENANCE = Maintenance(
+    stores=(UserStore, SessionStore, AuditLog, RateLimits, EcgStore),
+    create_first_admin=create_first_admin,
+    sweep_orphans=lambda db: EcgStore(db).sweep_orphan_chunks(),
+)

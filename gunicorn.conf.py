@@ -17,7 +17,7 @@ preload_app = False
 # The control socket (gunicorn 27) is unused here and its default path would be shared by
 # every server on the machine.
 control_socket_disable = True
-# The app logs each request as one JSON line (request_log.py); gunicorn's own access log would
-# repeat it in another format.
+# The app logs each request as one JSON line (plumbing/request_log.py); gunicorn's own access
+# log would repeat it in another format.
 accesslog = None
 errorlog = "-"

@@ -8,8 +8,8 @@ from flask import current_app, g, request
 from auth.sessions import SessionStore
 from auth.tokens import ACCESS, read_token
 from auth.users import User, UserStore
-from db import get_db
-from errors import ApiError
+from plumbing.database import get_db
+from plumbing.errors import ApiError
 
 
 def current_user() -> User:

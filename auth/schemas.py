@@ -104,12 +104,3 @@ class UserOut(BaseModel):
             disabled=user.disabled,
             created_at=user.created_at,
         )
-
-
-class UserPage(BaseModel):
-    """One page of accounts in username order."""
-
-    items: list[UserOut]
-    next_cursor: str | None = Field(
-        description="Pass as cursor for the next page; null at the end."
-    )

@@ -13,7 +13,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 
-from timestamps import current_time
+from plumbing.timestamps import current_time
 
 
 class Rotation(Enum):

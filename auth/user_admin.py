@@ -1,21 +1,21 @@
 """User administration, for the admin role only."""
 
-from flask import url_for
+from flask import Blueprint, url_for
 
-from audit import audit
-from auth import bp
 from auth.guards import current_user, roles_required
 from auth.passwords import hash_password
-from auth.schemas import NewUser, UserChanges, UserOut, UserPage
+from auth.schemas import NewUser, UserChanges, UserOut
 from auth.sessions import SessionStore
 from auth.users import ADMIN, USER, User, UsernameTaken, UserStore
-from db import get_db
-from ecg.store import EcgStore
-from errors import ApiError
+from openapi.models import Page, PageQuery
 from openapi.operation import operation
-from pagination import PageQuery, decode_cursor, encode_cursor
+from plumbing.audit import audit
+from plumbing.database import get_db
+from plumbing.errors import ApiError
+from recordings.store import EcgStore
 
 TAG = "Users (admin)"
+bp = Blueprint("users", __name__, url_prefix="/api/v1")
 
 
 def users() -> UserStore:
@@ -58,15 +58,11 @@ def create_user(body: NewUser):
 
 @bp.get("/users")
 @roles_required(ADMIN)
-@operation(tag=TAG, response=UserPage, query=PageQuery, errors=(400,))
+@operation(tag=TAG, response=Page[UserOut], query=PageQuery, errors=(400,))
 def list_users(query: PageQuery):
     """List accounts in username order, a page at a time."""
-    after = decode_cursor(query.cursor, 1)[0] if query.cursor else None
-    page = users().page(query.limit + 1, after)
-    next_cursor = encode_cursor(page[query.limit - 1].username) if len(page) > query.limit else None
-    return UserPage(
-        items=[UserOut.from_user(user) for user in page[: query.limit]], next_cursor=next_cursor
-    )
+    accounts, next_cursor = users().page(query.limit, query.cursor)
+    return Page[UserOut](items=[UserOut.from_user(u) for u in accounts], next_cursor=next_cursor)
 
 
 @bp.get("/users/<username>")

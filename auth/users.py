@@ -9,7 +9,8 @@ from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from timestamps import current_time
+from plumbing.pagination import ascending_page
+from plumbing.timestamps import current_time
 
 USER = "user"
 ADMIN = "admin"
@@ -86,11 +87,10 @@ class UserStore:
         document = self.users.find_one({"username": username})
         return (user_from_document(document), document["password_hash"]) if document else None
 
-    def page(self, limit: int, after_username: str | None) -> list[User]:
-        """Return up to ``limit`` accounts in username order, after the given username."""
-        query = {} if after_username is None else {"username": {"$gt": after_username}}
-        documents = self.users.find(query).sort("username", ASCENDING).limit(limit)
-        return [user_from_document(document) for document in documents]
+    def page(self, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
+        """Return up to ``limit`` accounts in username order, and the next page's cursor."""
+        documents, next_cursor = ascending_page(self.users, "username", limit, cursor)
+        return [user_from_document(document) for document in documents], next_cursor
 
     def update(self, username: str, changes: dict) -> User | None:
         """Apply field changes to an account; None if it does not exist."""

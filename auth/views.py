@@ -1,21 +1,21 @@
 """Logging in and out, renewing tokens, changing one's password, finding out who you are."""
 
-from flask import current_app, request
+from flask import Blueprint, current_app, request
 
-from audit import audit
-from auth import bp
 from auth.guards import current_session, current_user, roles_required
 from auth.passwords import hash_password, verify_password
 from auth.schemas import Identity, LoginRequest, PasswordChange, RefreshRequest, TokenResponse
 from auth.sessions import Rotation, SessionStore
 from auth.tokens import ACCESS, REFRESH, issue_token, read_token
 from auth.users import ROLES, User, UserStore
-from db import get_db
-from errors import ApiError
 from openapi.operation import operation
-from rate_limits import RateLimits, too_many
+from plumbing.audit import audit
+from plumbing.database import get_db
+from plumbing.errors import ApiError
+from plumbing.rate_limits import RateLimits, too_many
 
 TAG = "Authentication"
+bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
 
 def token_pair(user: User, session_id: str, refresh_id: str) -> TokenResponse:

@@ -1,1 +1,1 @@
-"""ECGs: the domain model, ingest, storage and, in ecg.views, the blueprint for the user role."""
+"""The ECG blueprint for the user role: routes and their request and response schemas."""

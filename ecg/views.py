@@ -2,36 +2,33 @@
 
 from flask import Blueprint, Response, current_app, stream_with_context, url_for
 
-from audit import audit
+from analysis import LeadAnalyses
 from auth.guards import current_user, roles_required
 from auth.users import USER
-from db import get_db
-from ecg.ingest import EmptyLead, ingest
-from ecg.model import EcgSummary, RecordingInput
 from ecg.schemas import (
     MAX_SIGNAL_SLICE,
     EcgInsights,
     EcgMetadata,
-    EcgPage,
-    EcgUpload,
     ExportQuery,
-    FileUploadForm,
     LeadSignal,
     SignalRange,
-    new_ecg_id,
-    recording_date,
 )
-from ecg.store import EcgExists, EcgStore, EcgTooLarge
-from ecg.uploads import uploaded_files
-from errors import ApiError
-from formats import UnreadableFile, UnsupportedFile, edf_export, read_recording
+from ecg.uploads import EcgUpload, FileUploadForm, receive_files_on_disk
+from formats import UnreadableFile, UnsupportedFile, edf_export
 from formats.edf_export import ExportLead
+from openapi.models import Page, PageQuery
 from openapi.operation import operation
-from pagination import PageQuery
-from rate_limits import RateLimits, too_many
+from plumbing.audit import audit
+from plumbing.database import get_db
+from plumbing.errors import ApiError
+from plumbing.rate_limits import RateLimits, too_many
+from recordings.ingest import EmptyLead, ingest
+from recordings.model import EcgSummary, Recording
+from recordings.store import EcgExists, EcgStore, EcgTooLarge
 
 TAG = "ECGs"
 bp = Blueprint("ecg", __name__, url_prefix="/api/v1")
+receive_files_on_disk(bp)
 
 
 def ecgs() -> EcgStore:
@@ -64,10 +61,10 @@ def count_upload() -> None:
         raise too_many("uploads")
 
 
-def store_recording(recording: RecordingInput):
+def store_recording(recording: Recording):
     """Ingest a recording for the caller; the 201 response with its Location."""
     try:
-        summary = ingest(ecgs(), current_user().id, recording)
+        summary = ingest(ecgs(), current_user().id, recording, LeadAnalyses)
     except UnreadableFile as unreadable:  # damage found only when the samples are read
         raise file_refused(unreadable) from None
     except EcgExists:
@@ -108,30 +105,22 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
     UPLOADS_PER_MINUTE uploads a minute get 429 with Retry-After.
     """
     count_upload()
-    if body is not None:
-        return store_recording(body.to_recording())
     try:
-        parsed = read_recording(uploaded_files())
+        recording = body.to_recording() if body is not None else form.to_recording()
     except (UnreadableFile, UnsupportedFile) as problem:
         raise file_refused(problem) from None
-    return store_recording(
-        RecordingInput(
-            id=form.id or new_ecg_id(),
-            date=recording_date(form.date or parsed.date),
-            sampling_frequency=parsed.sampling_frequency,
-            leads=parsed.leads,
-        )
-    )
+    return store_recording(recording)
 
 
 @bp.get("/ecgs")
 @roles_required(USER)
-@operation(tag=TAG, response=EcgPage, query=PageQuery, errors=(400,))
+@operation(tag=TAG, response=Page[EcgMetadata], query=PageQuery, errors=(400,))
 def list_ecgs(query: PageQuery):
     """List the caller's ECGs, newest first, a page at a time."""
     summaries, next_cursor = ecgs().page(current_user().id, query.limit, query.cursor)
     audit("ecg.read", view="list", ecgs=[summary.id for summary in summaries])
-    return EcgPage(items=[EcgMetadata.from_summary(s) for s in summaries], next_cursor=next_cursor)
+    items = [EcgMetadata.from_summary(summary) for summary in summaries]
+    return Page[EcgMetadata](items=items, next_cursor=next_cursor)
 
 
 @bp.get("/ecgs/<ecg_id>")

@@ -1,14 +1,15 @@
 """ECG files in (EDF/EDF+/BDF, WFDB, DICOM waveform) and EDF+ out; independent of Flask and Mongo.
 
+Readers turn files into the domain's ``Recording``, the same value a JSON upload becomes.
+
 The format of an upload is recognised from its content, never from its file name.
 """
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from ecg.model import MAX_LEADS, MAX_SAMPLING_FREQUENCY, Calibration, LeadInput
+from recordings.model import MAX_LEADS, MAX_SAMPLING_FREQUENCY, Calibration, Recording
 
 # Leads are read in blocks of about this many samples, so memory stays bounded.
 BLOCK_SAMPLES = 1 << 18
@@ -34,26 +35,16 @@ class UploadedFile:
             return file.read(size)
 
 
-@dataclass(frozen=True)
-class ParsedRecording:
-    """What a file says about a recording; its leads' samples are read lazily, in blocks."""
-
-    format: str
-    date: datetime | None
-    sampling_frequency: float
-    leads: list[LeadInput]
-
-
-def checked(recording: ParsedRecording) -> ParsedRecording:
+def checked(format_name: str, recording: Recording) -> Recording:
     """Hold every format to what the service accepts from JSON."""
     frequency = recording.sampling_frequency
     if not (math.isfinite(frequency) and 0 < frequency <= MAX_SAMPLING_FREQUENCY):
-        raise UnreadableFile(f"the {recording.format} file's sampling frequency is {frequency} Hz")
+        raise UnreadableFile(f"the {format_name} file's sampling frequency is {frequency} Hz")
     if not recording.leads:
-        raise UnreadableFile(f"the {recording.format} file has no signals")
+        raise UnreadableFile(f"the {format_name} file has no signals")
     if len(recording.leads) > MAX_LEADS:
         raise UnsupportedFile(
-            f"the {recording.format} file has {len(recording.leads)} channels; at most "
+            f"the {format_name} file has {len(recording.leads)} channels; at most "
             f"{MAX_LEADS} are accepted"
         )
     return recording
@@ -69,19 +60,19 @@ def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
     return Calibration(unit=(unit.strip() or "unspecified")[:16], scale=scale, baseline=baseline)
 
 
-def read_recording(files: list[UploadedFile]) -> ParsedRecording:
-    """Recognise the upload's format from its bytes and read it."""
+def read_recording(files: list[UploadedFile]) -> Recording:
+    """Recognise the upload's format from its bytes and read it; its samples are read lazily."""
     from formats import dicom, edf, wfdb  # imported here: each pulls in its own reader library
 
     if not files:
         raise UnsupportedFile("send the recording as one or more 'file' parts")
     heads = [file.head() for file in files]
     if len(files) == 1 and edf.looks_like_edf(heads[0]):
-        return checked(edf.read(files[0]))
+        return checked("EDF", edf.read(files[0]))
     if len(files) == 1 and dicom.looks_like_dicom(heads[0]):
-        return checked(dicom.read(files[0]))
+        return checked("DICOM", dicom.read(files[0]))
     if wfdb.looks_like_wfdb(heads):
-        return checked(wfdb.read(files))
+        return checked("WFDB", wfdb.read(files))
     raise UnsupportedFile(
         "the upload is not a recognised ECG file: send one EDF/EDF+/BDF file, one DICOM "
         "waveform file, or a WFDB record (its .hea and .dat files, or one zip of them)"

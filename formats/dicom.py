@@ -7,16 +7,15 @@ import numpy as np
 import pydicom
 from pydicom.valuerep import DT
 
-from ecg.model import Calibration, LeadInput
 from formats import (
     BLOCK_SAMPLES,
-    ParsedRecording,
     UnreadableFile,
     UnsupportedFile,
     UploadedFile,
     calibration,
 )
 from formats.leads import lead_names
+from recordings.model import Calibration, LeadInput, Recording
 
 ECG_STORAGE_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.9.1.1": "12-lead ECG",
@@ -32,7 +31,7 @@ def looks_like_dicom(head: bytes) -> bool:
     return head[128:132] == b"DICM"
 
 
-def read(upload: UploadedFile) -> ParsedRecording:
+def read(upload: UploadedFile) -> Recording:
     """Read the first multiplex group (the rhythm waveforms) of a DICOM ECG."""
     try:
         dataset = pydicom.dcmread(upload.path)
@@ -65,7 +64,7 @@ def read(upload: UploadedFile) -> ParsedRecording:
             zip(lead_names(labels), calibrations, strict=True)
         )
     ]
-    return ParsedRecording("DICOM", date, sampling_frequency, leads)
+    return Recording(leads, sampling_frequency, date=date)
 
 
 def waveform_samples(group) -> np.ndarray:

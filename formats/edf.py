@@ -7,16 +7,15 @@ from collections.abc import Iterator
 import edfio
 import numpy as np
 
-from ecg.model import Calibration, LeadInput
 from formats import (
     BLOCK_SAMPLES,
-    ParsedRecording,
     UnreadableFile,
     UnsupportedFile,
     UploadedFile,
     calibration,
 )
 from formats.leads import lead_names
+from recordings.model import Calibration, LeadInput, Recording
 
 BDF_MAGIC = b"\xffBIOSEMI"
 
@@ -26,7 +25,7 @@ def looks_like_edf(head: bytes) -> bool:
     return head[:8] in (b"0       ", BDF_MAGIC)
 
 
-def read(upload: UploadedFile) -> ParsedRecording:
+def read(upload: UploadedFile) -> Recording:
     """Read the header now; each lead's samples are read later, some data records at a time."""
     is_bdf = upload.head(8) == BDF_MAGIC
     try:
@@ -58,12 +57,7 @@ def read(upload: UploadedFile) -> ParsedRecording:
             lead_names(labels), signals, calibrations, strict=True
         )
     ]
-    return ParsedRecording(
-        format="EDF",
-        date=start_time(recording),
-        sampling_frequency=frequencies.pop(),
-        leads=leads,
-    )
+    return Recording(leads, frequencies.pop(), date=start_time(recording))
 
 
 def check_data_length(upload: UploadedFile, recording: edfio.Edf, bytes_per_sample: int) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ecg.model import Calibration
+from recordings.model import Calibration
 
 DIGITAL_MIN, DIGITAL_MAX = -32768, 32767
 ANNOTATION_SAMPLES = 32  # 64 bytes per record: room for the time-keeping annotation

@@ -2,7 +2,7 @@
 
 import re
 
-from ecg.schemas import LEAD_NAME_PATTERN
+from recordings.model import LEAD_NAME_PATTERN
 
 UNSAFE = re.compile(r"[^A-Za-z0-9 _+.-]+")
 

@@ -16,16 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ecg.model import Calibration, LeadInput
 from formats import (
     BLOCK_SAMPLES,
-    ParsedRecording,
     UnreadableFile,
     UnsupportedFile,
     UploadedFile,
     calibration,
 )
 from formats.leads import lead_names
+from recordings.model import Calibration, LeadInput, Recording
 
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_EXTRACTED_BYTES = 4 << 30  # a zip may not unpack to more than this (zip bombs)
@@ -68,7 +67,7 @@ def header_text(content: bytes) -> str | None:
     return text if lines and RECORD_LINE.match(lines[0].strip()) else None
 
 
-def read(uploads: list[UploadedFile]) -> ParsedRecording:
+def read(uploads: list[UploadedFile]) -> Recording:
     """Read a record from a zip or from header and signal file parts."""
     if len(uploads) == 1 and uploads[0].head(4) == ZIP_MAGIC:
         header, paths, keep_alive = unpack_zip(uploads[0].path)
@@ -118,7 +117,7 @@ def unpack_zip(path: Path) -> tuple[str, dict[str, Path], list]:
         raise UnreadableFile(f"the zip could not be read: {error}") from None
 
 
-def parse_record(header: str, paths: dict[str, Path], keep_alive: list) -> ParsedRecording:
+def parse_record(header: str, paths: dict[str, Path], keep_alive: list) -> Recording:
     """Parse the header and set up block readers for each signal."""
     lines = [
         line.strip() for line in header.splitlines() if line.strip() and not line.startswith("#")
@@ -161,7 +160,7 @@ def parse_record(header: str, paths: dict[str, Path], keep_alive: list) -> Parse
         reader = readers[signal.file_name]
         blocks = functools.partial(reader.column_blocks, column, declared, keep_alive)
         leads.append(LeadInput(name, blocks, signal.calibration))
-    return ParsedRecording("WFDB", base_time(record), frequency, leads)
+    return Recording(leads, frequency, date=base_time(record))
 
 
 def parse_signal(line: str) -> Signal:

@@ -134,15 +134,8 @@ def success_response(declared: Operation, references: dict) -> dict:
 
 
 def form_schema(form: type[BaseModel]) -> dict:
-    """A multipart body: the form model's fields plus one or more file parts named 'file'."""
-    schema = form.model_json_schema(ref_template=SCHEMA_REF)
-    schema["properties"]["file"] = {
-        "type": "array",
-        "items": {"type": "string", "contentMediaType": "application/octet-stream"},
-        "description": "The recording's file or files.",
-    }
-    schema["required"] = [*schema.get("required", []), "file"]
-    return schema
+    """A multipart body, as the form model describes it (its file parts included)."""
+    return form.model_json_schema(ref_template=SCHEMA_REF)
 
 
 def query_parameters(query: type[BaseModel] | None) -> list[dict]:

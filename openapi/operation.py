@@ -7,7 +7,7 @@ from typing import TypeVar
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
-from errors import ApiError
+from plumbing.errors import ApiError
 
 MAX_ERROR_DETAILS = 20
 Model = TypeVar("Model", bound=BaseModel)
@@ -41,7 +41,8 @@ def operation(
     """Validate the JSON body and query into ``body=``/``query=``; serialize the returned model.
 
     With ``form``, a multipart/form-data request is accepted too: its fields are validated into
-    ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``.
+    ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``, and
+    a ``max_body_setting`` class attribute of the form model names the setting that caps it.
     The view returns a ``response`` model instance, optionally with a dict of headers, or None
     when ``response`` is None (204-style responses), or, with ``media_type``, a Flask Response
     whose body is of that type.
@@ -97,8 +98,10 @@ def media_types_of(endpoint: str | None) -> str:
 
 
 def parse_form(model: type[Model]) -> Model:
-    """Validate multipart form fields; file uploads get their own, larger size limit."""
-    request.max_content_length = current_app.config["MAX_FILE_UPLOAD_SIZE"]
+    """Validate multipart form fields, under the body limit the form model names, if any."""
+    limit_setting = getattr(model, "max_body_setting", None)
+    if limit_setting is not None:
+        request.max_content_length = current_app.config[limit_setting]
     try:
         return model.model_validate(request.form.to_dict(), strict=False)
     except ValidationError as failure:

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.api.conftest import USER_PASSWORD
+from tests.helpers import USER_PASSWORD
 
 DISTINCTIVE_SAMPLE = 31337  # within 16 bits, so the ECG can be exported too
 

@@ -5,8 +5,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from tests.api.conftest import USER_PASSWORD
-from tests.conftest import TEST_SECRET
+from tests.helpers import TEST_SECRET, USER_PASSWORD
 
 
 def test_login_returns_a_bearer_token_that_identifies_the_caller(api, user):

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from devtools.processes import LocalDatabase, run_init
-from tests.api.conftest import USER_PASSWORD, Api, ecg_body, running_server, server_environment
+from tests.helpers import USER_PASSWORD, Api, ecg_body, running_server, server_environment
 
 CONNECT_TIMEOUT_MS = 1000
 

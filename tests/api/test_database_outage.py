@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from devtools.processes import child_environment, free_port, start_app_server, stop_process
-from tests.conftest import TEST_SECRET
+from tests.helpers import TEST_SECRET
 
 
 @pytest.fixture(scope="module")

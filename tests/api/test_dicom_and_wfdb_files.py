@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from analysis.zero_crossings import count_zero_crossings
-from tests.api.conftest import stored_samples, stored_zero_crossings
-from tests.api.ecg_files import dicom_ecg_bytes, ecg_like, pack_212, wfdb_record
+from tests.ecg_files import dicom_ecg_bytes, ecg_like, pack_212, wfdb_record
+from tests.helpers import stored_samples, stored_zero_crossings
 
 
 def upload(api, token, files, **fields):

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
-from tests.api.conftest import ecg_body
+from tests.helpers import ecg_body
 
 
 def test_full_flow_upload_read_insights_delete(api, user_token):

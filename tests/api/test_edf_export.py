@@ -6,7 +6,7 @@ import edfio
 import numpy as np
 import pytest
 
-from tests.api.ecg_files import ecg_like, edf_bytes
+from tests.ecg_files import ecg_like, edf_bytes
 
 
 def export(api, token, ecg_id):

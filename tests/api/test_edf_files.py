@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from analysis.zero_crossings import count_zero_crossings
-from tests.api.conftest import stored_samples, stored_zero_crossings
-from tests.api.ecg_files import ecg_like, edf_bytes
+from tests.ecg_files import ecg_like, edf_bytes
+from tests.helpers import stored_samples, stored_zero_crossings
 
 
 def upload(api, token, files, **fields):

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import USER_PASSWORD
+from tests.helpers import USER_PASSWORD
 
 REQUESTS_BY_STATUS: Counter = Counter()
 # Where JSON Schema cannot say all the rules, "schema-valid requests are accepted" cannot hold;

@@ -5,8 +5,8 @@ import pytest
 from pymongo import MongoClient
 
 from analysis.zero_crossings import count_zero_crossings
-from ecg.store import SAMPLES_PER_CHUNK
-from tests.api.conftest import stored_samples, stored_zero_crossings
+from recordings.store import SAMPLES_PER_CHUNK
+from tests.helpers import stored_samples, stored_zero_crossings
 
 CHUNK = SAMPLES_PER_CHUNK
 

@@ -11,8 +11,7 @@ import pytest
 import requests
 
 from devtools.processes import PROJECT_ROOT, child_environment, free_port
-from tests.api.conftest import USER_PASSWORD, ecg_body
-from tests.conftest import FAST_PASSWORD_HASH
+from tests.helpers import FAST_PASSWORD_HASH, USER_PASSWORD, ecg_body
 
 READY_LINE = "Serving the ECG API"
 

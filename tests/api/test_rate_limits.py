@@ -6,8 +6,8 @@ import time
 import pytest
 import requests
 
-from rate_limits import WINDOW_SECONDS
-from tests.api.conftest import USER_PASSWORD, Api, ecg_body, running_server, server_environment
+from plumbing.rate_limits import WINDOW_SECONDS
+from tests.helpers import USER_PASSWORD, Api, ecg_body, running_server, server_environment
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import USER_PASSWORD
+from tests.helpers import USER_PASSWORD
 
 
 def login(api, username, password=USER_PASSWORD) -> dict:

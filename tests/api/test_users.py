@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.api.conftest import USER_PASSWORD, ecg_body
+from tests.helpers import USER_PASSWORD, ecg_body
 
 
 def unique_name(prefix: str = "u") -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from config import ConfigError, settings_from_environment, validate_settings
+from plumbing.config import ConfigError, settings_from_environment, validate_settings
 
 STRONG_SECRET = "s" * 32
 

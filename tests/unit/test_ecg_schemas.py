@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from ecg.schemas import EcgUpload
+from ecg.uploads import EcgUpload
 
 ONE_LEAD = [{"name": "I", "signal": [1, 2]}]
 

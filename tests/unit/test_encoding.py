@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from ecg.encoding import COMPRESS_FROM_SAMPLES, decode_signal, encode_signal, is_wider_than_int16
+from recordings.encoding import (
+    COMPRESS_FROM_SAMPLES,
+    decode_signal,
+    encode_signal,
+    is_wider_than_int16,
+)
 
 LONG = COMPRESS_FROM_SAMPLES
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from formats import UnreadableFile, UnsupportedFile, UploadedFile, read_recording
-from tests.api.ecg_files import dicom_ecg_bytes, ecg_like, edf_bytes, wfdb_record
+from tests.ecg_files import dicom_ecg_bytes, ecg_like, edf_bytes, wfdb_record
 
 MUTATIONS_PER_FORMAT = 500
 # edfio warns about the damage it meets; the assertions are about what it raises.

@@ -40,12 +40,10 @@ def test_lead_names_are_url_safe_and_unique():
     ],
 )
 def test_every_format_is_held_to_the_json_limits(frequency, leads, error):
-    from ecg.model import LeadInput
-    from formats import ParsedRecording, checked
+    from formats import checked
+    from recordings.model import LeadInput, Recording
 
-    recording = ParsedRecording(
-        "EDF", None, frequency, [LeadInput(f"L{i}", lambda: []) for i in range(leads)]
-    )
+    recording = Recording([LeadInput(f"L{i}", lambda: []) for i in range(leads)], frequency)
     with pytest.raises(Exception) as raised:
-        checked(recording)
+        checked("EDF", recording)
     assert type(raised.value).__name__ == error

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from app import create_app
-from tests.conftest import TEST_SECRET
+from tests.helpers import NO_DATABASE, TEST_SECRET
 
 
 @pytest.fixture
@@ -70,9 +70,9 @@ def test_cors_is_off_by_default(app):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
-def test_cors_allows_only_configured_origins(database, monkeypatch):
+def test_cors_allows_only_configured_origins(monkeypatch):
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://viewer.example, https://other.example")
-    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "MONGODB_URI": database.uri})
+    app = create_app({"TESTING": True, "SECRET_KEY": TEST_SECRET, "MONGODB_URI": NO_DATABASE})
     client = app.test_client()
     preflight = {"Access-Control-Request-Method": "POST"}
     allowed = client.options(

@@ -1,7 +1,7 @@
 import pytest
 
-from errors import ApiError
-from pagination import decode_cursor, encode_cursor
+from plumbing.errors import ApiError
+from plumbing.pagination import decode_cursor, encode_cursor
 
 
 def test_a_cursor_gives_back_its_position():

@@ -1,7 +1,7 @@
 from werkzeug.security import check_password_hash
 
 from auth.users import ADMIN, UserStore
-from db import get_db
+from plumbing.database import get_db
 
 
 def admin_document(app):

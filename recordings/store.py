@@ -18,10 +18,10 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from ecg.encoding import decode_signal, encode_signal, is_wider_than_int16
-from ecg.model import Calibration, EcgSummary, LeadSummary
-from pagination import newest_first_page
-from timestamps import current_time
+from plumbing.pagination import newest_first_page
+from plumbing.timestamps import current_time
+from recordings.encoding import decode_signal, encode_signal, is_wider_than_int16
+from recordings.model import Calibration, EcgSummary, LeadSummary
 
 # 256 Ki samples: 512 KiB per int16 chunk, far below the 16 MiB document limit.
 SAMPLES_PER_CHUNK = 1 << 18
@@ -45,8 +45,9 @@ class EcgStore:
     """Reads and writes one database's ECGs."""
 
     def __init__(
-        self, db: Database, max_samples: int = 1 << 31, inline_limit: int = INLINE_LIMIT_BYTES
+        self, db: Database, max_samples: int | None = None, inline_limit: int = INLINE_LIMIT_BYTES
     ):
+        """``max_samples`` caps what a writer accepts (the service passes MAX_ECG_SAMPLES)."""
         self.ecgs = db.ecgs
         self.chunks = db.signal_chunks
         self.max_samples = max_samples
@@ -171,7 +172,8 @@ class EcgWriter:
     def append(self, lead_index: int, samples: np.ndarray) -> None:
         """Add the next block of a lead's samples; full chunks are written as they fill."""
         self.total_samples += samples.size
-        if self.total_samples > self.store.max_samples:
+        limit = self.store.max_samples
+        if limit is not None and self.total_samples > limit:
             raise EcgTooLarge(self.ecg_id)
         self.pending.setdefault(lead_index, []).append(samples)
         self.stored[lead_index] = self.stored.get(lead_index, 0) + samples.size

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from bson import ObjectId
 
-from db import get_db
-from ecg.ingest import EmptyLead, ingest
-from ecg.model import LeadInput, RecordingInput
-from ecg.store import INLINE_LIMIT_BYTES, SAMPLES_PER_CHUNK, EcgExists, EcgStore, EcgTooLarge
-from timestamps import current_time
+from analysis import LeadAnalyses
+from plumbing.database import get_db
+from plumbing.timestamps import current_time
+from recordings.ingest import EmptyLead, ingest
+from recordings.model import LeadInput, Recording
+from recordings.store import INLINE_LIMIT_BYTES, SAMPLES_PER_CHUNK, EcgExists, EcgStore, EcgTooLarge
 
 OWNER = ObjectId()
 
@@ -36,12 +37,17 @@ def stored_chunks(store: EcgStore, summary) -> list[dict]:
     return [c for i in range(len(summary.leads)) for c in store._chunks_of(summary, i)]
 
 
-def recording(ecg_id: str, *lead_blocks) -> RecordingInput:
+def recording(ecg_id: str, *lead_blocks) -> Recording:
     leads = [
         LeadInput(name=f"L{index}", blocks=lambda blocks=blocks: iter(blocks))
         for index, blocks in enumerate(lead_blocks)
     ]
-    return RecordingInput(id=ecg_id, date=current_time(), leads=leads)
+    return Recording(id=ecg_id, date=current_time(), leads=leads)
+
+
+def store_and_analyse(store: EcgStore, owner: ObjectId, recording: Recording):
+    """Ingest as the service does, with every registered analysis."""
+    return ingest(store, owner, recording, LeadAnalyses)
 
 
 def blocks_of(samples: int, size: int) -> list[np.ndarray]:
@@ -51,7 +57,7 @@ def blocks_of(samples: int, size: int) -> list[np.ndarray]:
 
 def test_blocks_of_any_size_become_fixed_size_chunks(store):
     samples = 2 * SAMPLES_PER_CHUNK + 12345
-    summary = ingest(store, OWNER, recording("odd-blocks", blocks_of(samples, 100_003)))
+    summary = store_and_analyse(store, OWNER, recording("odd-blocks", blocks_of(samples, 100_003)))
     assert summary.leads[0].number_of_samples == samples
     assert [c["seq"] for c in stored_chunks(store, summary)] == [0, 1, 2]
     assert summary.inline == (store.inline_limit > 0)
@@ -65,11 +71,9 @@ def test_a_failure_mid_ingest_leaves_nothing_behind(store):
         yield from blocks_of(3 * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK)
         raise OSError("the upload was cut off")
 
-    broken = RecordingInput(
-        id="cut-off", date=current_time(), leads=[LeadInput("I", failing_blocks)]
-    )
+    broken = Recording(id="cut-off", date=current_time(), leads=[LeadInput("I", failing_blocks)])
     with pytest.raises(OSError):
-        ingest(store, OWNER, broken)
+        store_and_analyse(store, OWNER, broken)
     assert store.find(OWNER, "cut-off") is None
     assert store.chunks.count_documents({}) == 0
     assert store.page(OWNER, 10, None)[0] == []
@@ -78,20 +82,20 @@ def test_a_failure_mid_ingest_leaves_nothing_behind(store):
 def test_too_many_samples_are_refused_and_leave_nothing(store):
     too_many = recording("huge", blocks_of(11 * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK))
     with pytest.raises(EcgTooLarge):
-        ingest(store, OWNER, too_many)
+        store_and_analyse(store, OWNER, too_many)
     assert store.chunks.count_documents({}) == 0
     assert store.find(OWNER, "huge") is None
 
 
 def test_an_empty_lead_is_refused_and_leaves_nothing(store):
     with pytest.raises(EmptyLead):
-        ingest(store, OWNER, recording("empty", blocks_of(10, 5), []))
+        store_and_analyse(store, OWNER, recording("empty", blocks_of(10, 5), []))
     assert store.chunks.count_documents({}) == 0
 
 
 def test_an_id_taken_while_ingesting_is_a_conflict_that_leaves_nothing(store):
     writer = store.writer(OWNER, "raced")
-    ingest(store, OWNER, recording("raced", blocks_of(10, 10)))
+    store_and_analyse(store, OWNER, recording("raced", blocks_of(10, 10)))
     with pytest.raises(EcgExists), writer:
         writer.append(0, np.arange(10, dtype=np.int32))
         writer.commit(current_time(), None, [])
@@ -100,7 +104,7 @@ def test_an_id_taken_while_ingesting_is_a_conflict_that_leaves_nothing(store):
 
 def test_the_sweep_removes_only_old_chunks_without_an_ecg(spilling_store):
     store = spilling_store
-    kept = ingest(store, OWNER, recording("kept", blocks_of(10, 10)))
+    kept = store_and_analyse(store, OWNER, recording("kept", blocks_of(10, 10)))
     old = ObjectId.from_datetime(current_time() - timedelta(days=1))
     recent = ObjectId()
     for key in (old, recent):
@@ -115,9 +119,9 @@ def test_the_sweep_removes_only_old_chunks_without_an_ecg(spilling_store):
 
 def test_deleting_all_of_an_owner_spares_other_owners(spilling_store):
     store = spilling_store
-    mine = ingest(store, OWNER, recording("mine", blocks_of(10, 10)))
+    mine = store_and_analyse(store, OWNER, recording("mine", blocks_of(10, 10)))
     other_owner = ObjectId()
-    theirs = ingest(store, other_owner, recording("theirs", blocks_of(10, 10)))
+    theirs = store_and_analyse(store, other_owner, recording("theirs", blocks_of(10, 10)))
     assert store.delete_all_of(OWNER) == 1
     assert store.chunks.count_documents({"ecg": mine.key}) == 0
     assert store.find(other_owner, "theirs") is not None
@@ -125,17 +129,17 @@ def test_deleting_all_of_an_owner_spares_other_owners(spilling_store):
 
 
 def test_a_long_recording_with_a_taken_id_is_refused_before_its_chunks_are_written(store):
-    ingest(store, OWNER, recording("taken", blocks_of(10, 10)))
+    store_and_analyse(store, OWNER, recording("taken", blocks_of(10, 10)))
     before = store.chunks.count_documents({})
     with pytest.raises(EcgExists):
-        ingest(
+        store_and_analyse(
             store, OWNER, recording("taken", blocks_of(9 * SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK))
         )
     assert store.chunks.count_documents({}) == before
 
 
 def test_metadata_reads_never_carry_inline_signals(store):
-    summary = ingest(store, OWNER, recording("light", blocks_of(1000, 1000)))
+    summary = store_and_analyse(store, OWNER, recording("light", blocks_of(1000, 1000)))
     assert "inline_chunks" not in store.ecgs.find_one({"_id": summary.key}, {"inline_chunks": 0})
     assert store.find(OWNER, "light").leads[0].number_of_samples == 1000
 
@@ -144,7 +148,7 @@ def test_metadata_reads_never_carry_inline_signals(store):
 def test_samples_beyond_16_bits_are_found_from_encodings(store, peak, wider):
     signal = np.zeros(3 * SAMPLES_PER_CHUNK, dtype=np.int32)
     signal[-1] = peak  # only the last chunk holds the extreme
-    summary = ingest(store, OWNER, recording(f"peak-{peak}", [signal]))
+    summary = store_and_analyse(store, OWNER, recording(f"peak-{peak}", [signal]))
     assert store.has_samples_beyond_int16(summary) is wider
 
 
@@ -152,7 +156,7 @@ def test_reading_every_lead_of_an_inline_ecg_fetches_its_chunks_once(app):
     with app.app_context():
         store = EcgStore(get_db())
         store.ensure_indexes()
-        summary = ingest(store, OWNER, recording("twelve", *[blocks_of(500, 500)] * 12))
+        summary = store_and_analyse(store, OWNER, recording("twelve", *[blocks_of(500, 500)] * 12))
         assert summary.inline
         fetches = []
         original = store.ecgs.find_one

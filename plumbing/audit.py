@@ -4,9 +4,9 @@ from flask import g, has_request_context, request
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
-from db import get_db
-from pagination import newest_first_page
-from timestamps import current_time
+from plumbing.database import get_db
+from plumbing.pagination import newest_first_page
+from plumbing.timestamps import current_time
 
 NEWEST_FIRST = [("at", DESCENDING), ("_id", DESCENDING)]
 EVENTS = (

@@ -1,22 +1,42 @@
 """Ingest a recording: stream each lead's blocks into storage and the analyses at once."""
 
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
 from bson import ObjectId
 
-from analysis import LeadAnalyses
-from ecg.model import EcgSummary, LeadSummary, RecordingInput
-from ecg.store import EcgStore
+from recordings.model import EcgSummary, LeadSummary, Recording
+from recordings.store import EcgStore
 
 
 class EmptyLead(ValueError):
     """A lead without samples."""
 
 
-def ingest(store: EcgStore, owner: ObjectId, recording: RecordingInput) -> EcgSummary:
-    """Store and analyse a recording; it becomes visible only once complete."""
+class LeadAnalyser(Protocol):
+    """Whatever computes a lead's insights, fed the same blocks as storage."""
+
+    def update(self, samples: np.ndarray) -> None: ...
+
+    def results(self) -> dict[str, int | float]: ...
+
+
+def ingest(
+    store: EcgStore,
+    owner: ObjectId,
+    recording: Recording,
+    analyser: Callable[[], LeadAnalyser],
+) -> EcgSummary:
+    """Store and analyse a recording; it becomes visible only once complete.
+
+    The analyses are handed in (``analysis.LeadAnalyses`` in the service), so the domain does not
+    depend on them.
+    """
     with store.writer(owner, recording.id) as writer:
         leads = []
         for index, lead in enumerate(recording.leads):
-            analyses = LeadAnalyses()
+            analyses = analyser()
             for block in lead.blocks():
                 writer.append(index, block)
                 analyses.update(block)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.database import Database
 
-from errors import ApiError
+from plumbing.errors import ApiError
 
 WINDOW_SECONDS = 60
 

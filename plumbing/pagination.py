@@ -1,4 +1,8 @@
-"""Cursor pagination shared by every list endpoint."""
+"""Keyset pagination shared by every list: opaque cursors and one page-query per sort order.
+
+Pages are keyed on the last item seen rather than an offset, so they stay stable while documents
+are added, and each page is one indexed range scan. Every store returns ``(items, next_cursor)``.
+"""
 
 import base64
 import binascii
@@ -7,24 +11,12 @@ from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from pydantic import BaseModel, ConfigDict, Field
-from pymongo import DESCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 
-from errors import ApiError
+from plumbing.errors import ApiError
 
 MAX_PAGE_SIZE = 100
-
-
-class PageQuery(BaseModel):
-    """Query parameters of a list endpoint."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    limit: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="Items per page.")
-    cursor: str | None = Field(
-        None, min_length=1, max_length=512, description="The next_cursor of the previous page."
-    )
 
 
 def encode_cursor(*position: str) -> str:
@@ -61,11 +53,7 @@ def newest_first_page(
     cursor: str | None,
     projection: dict | None = None,
 ) -> tuple[list[dict], str | None]:
-    """A page of documents, newest first by (time_field, _id), and the next page's cursor.
-
-    Keyed on the last item seen rather than an offset, so pages stay stable while documents are
-    added, and each page is one indexed range scan.
-    """
+    """A page of documents, newest first by (time_field, _id), and the next page's cursor."""
     if cursor is not None:
         moment, last_id = time_position(cursor)
         query = {
@@ -77,11 +65,23 @@ def newest_first_page(
         }
     order = [(time_field, DESCENDING), ("_id", DESCENDING)]
     documents = list(collection.find(query, projection).sort(order).limit(limit + 1))
-    next_cursor = None
-    if len(documents) > limit:
-        last = documents[limit - 1]
-        next_cursor = encode_cursor(last[time_field].isoformat(), str(last["_id"]))
-    return documents[:limit], next_cursor
+    return _split(documents, limit, lambda last: (last[time_field].isoformat(), str(last["_id"])))
+
+
+def ascending_page(
+    collection: Collection, unique_field: str, limit: int, cursor: str | None
+) -> tuple[list[dict], str | None]:
+    """A page of documents in the order of a unique string field, and the next page's cursor."""
+    query = {} if cursor is None else {unique_field: {"$gt": decode_cursor(cursor, 1)[0]}}
+    documents = list(collection.find(query).sort(unique_field, ASCENDING).limit(limit + 1))
+    return _split(documents, limit, lambda last: (last[unique_field],))
+
+
+def _split(documents: list[dict], limit: int, position) -> tuple[list[dict], str | None]:
+    """The first ``limit`` of ``limit + 1`` documents, and a cursor if there was one more."""
+    if len(documents) <= limit:
+        return documents, None
+    return documents[:limit], encode_cursor(*position(documents[limit - 1]))
 
 
 def time_position(cursor: str) -> tuple[datetime, ObjectId]:

@@ -1,14 +1,18 @@
 """ECG values as the application handles them, independent of JSON, files and BSON."""
 
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
+
+from plumbing.timestamps import current_time, truncate_to_milliseconds
 
 # What the service accepts of any ECG, whether it arrives as JSON or as a file.
 MAX_LEADS = 64
 MAX_SAMPLING_FREQUENCY = 100_000
+LEAD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _+.-]{0,31}$"
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,28 @@ class LeadInput:
 
 
 @dataclass(frozen=True)
-class RecordingInput:
-    """An ECG being ingested, from JSON or from a file."""
+class Recording:
+    """An ECG being ingested, from JSON or from a file, with the service's defaults applied.
 
-    id: str
-    date: datetime
+    Every source builds one of these, so the defaults live here alone: an absent id becomes a
+    new one, an absent date the upload time, and a date is kept in UTC at the millisecond
+    precision MongoDB stores (so the upload's response matches later reads).
+    """
+
     leads: list[LeadInput]
     sampling_frequency: float | None = None
+    id: str | None = None
+    date: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets its own normalised fields through object.__setattr__.
+        object.__setattr__(self, "id", self.id or new_ecg_id())
+        date = current_time() if self.date is None else self.date.astimezone(UTC)
+        object.__setattr__(self, "date", truncate_to_milliseconds(date))
+
+
+def new_ecg_id() -> str:
+    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from flask import Blueprint
 from pydantic import BaseModel
 
-from db import get_db
 from openapi.operation import operation
+from plumbing.database import get_db
 
 bp = Blueprint("health", __name__)
 

@@ -3,15 +3,17 @@
 from datetime import datetime
 from typing import Any, Literal
 
+from flask import Blueprint
 from pydantic import BaseModel, Field
 
-from audit import EVENTS, AuditLog
-from auth import bp
 from auth.guards import roles_required
 from auth.users import ADMIN
-from db import get_db
+from openapi.models import Page, PageQuery
 from openapi.operation import operation
-from pagination import PageQuery
+from plumbing.audit import EVENTS, AuditLog
+from plumbing.database import get_db
+
+bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 
 
 class AuditQuery(PageQuery):
@@ -33,21 +35,13 @@ class AuditEntry(BaseModel):
     details: dict[str, Any]
 
 
-class AuditPage(BaseModel):
-    """One page of audit entries, newest first."""
-
-    items: list[AuditEntry]
-    next_cursor: str | None = Field(
-        description="Pass as cursor for the next page; null at the end."
-    )
-
-
 @bp.get("/audit")
 @roles_required(ADMIN)
-@operation(tag="Audit (admin)", response=AuditPage, query=AuditQuery, errors=(400,))
+@operation(tag="Audit (admin)", response=Page[AuditEntry], query=AuditQuery, errors=(400,))
 def list_audit_entries(query: AuditQuery):
     """List security events, newest first, filtered by user and event if asked."""
     entries, next_cursor = AuditLog(get_db()).page(
         query.limit, query.cursor, query.user, query.event
     )
-    return AuditPage(items=[AuditEntry(**entry) for entry in entries], next_cursor=next_cursor)
+    items = [AuditEntry(**entry) for entry in entries]
+    return Page[AuditEntry](items=items, next_cursor=next_cursor)

@@ -6,24 +6,7 @@ from flask import Flask, current_app, jsonify
 from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
-
-class ApiError(Exception):
-    """An error a client can act on, with a stable machine-readable code."""
-
-    def __init__(
-        self,
-        status: int,
-        error: str,
-        message: str,
-        details: list | None = None,
-        headers: dict[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.details = details
-        self.headers = headers or {}
+from plumbing.errors import ApiError
 
 
 def error_response(status: int, error: str, message: str, details: list | None = None):

@@ -1,0 +1,62 @@
+"""Flask CLI commands: ``init`` (indexes and the first admin) and ``sweep`` (clean-up for cron).
+
+What they act on is handed in by the factory, so this package imports no blueprint.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from pymongo.database import Database
+
+from plumbing.database import get_db
+
+
+class IndexedStore(Protocol):
+    """A store built on a database that knows the indexes its queries rely on."""
+
+    def __init__(self, db: Database): ...
+
+    def ensure_indexes(self) -> None: ...
+
+
+class UnusableSetting(ValueError):
+    """A setting ``init`` needs cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """What the commands maintain."""
+
+    stores: Sequence[type[IndexedStore]]
+    # Creates the first administrator if missing; returns what to tell the operator.
+    create_first_admin: Callable[[Database], str]
+    # Removes what crashed uploads left behind; returns how many signal chunks went.
+    sweep_orphans: Callable[[Database], int]
+
+
+def register_commands(app: Flask, maintenance: Maintenance) -> None:
+    """Make the commands available as ``flask --app app <command>``."""
+
+    @app.cli.command("init")
+    @with_appcontext
+    def init_command() -> None:
+        """Create the indexes and the admin user; safe to repeat, never deletes or changes data."""
+        db = get_db()
+        for store in maintenance.stores:
+            store(db).ensure_indexes()
+        click.echo("Indexes are in place.")
+        try:
+            click.echo(maintenance.create_first_admin(db))
+        except UnusableSetting as problem:
+            raise click.ClickException(str(problem)) from None
+
+    @app.cli.command("sweep")
+    @with_appcontext
+    def sweep_command() -> None:
+        """Delete signal chunks left by uploads that crashed before completing (run from cron)."""
+        removed = maintenance.sweep_orphans(get_db())
+        click.echo(f"Removed {removed} orphaned signal chunks.")
