@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+NODE_TOOLS := devtools/node
 
-.PHONY: run test lint format clean
+.PHONY: tools run test inspect lint format clean
 
 # The virtual environment is rebuilt only when the requirements change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -12,11 +13,22 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.installed
+# mongosh (runs docker/mongo-init/ as the mongo image does) and Mongo Express, from the lock file.
+$(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for mongosh and Mongo Express"; exit 1; }
+	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error
+	touch $@
+
+tools: $(VENV)/.installed $(NODE_TOOLS)/node_modules/.installed
+
+run: tools
 	$(BIN)/python -m devtools.serve
 
-test: $(VENV)/.installed lint
+test: tools lint
 	$(BIN)/python -m pytest
+
+inspect: tools
+	$(BIN)/python -m devtools.inspect
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -27,4 +39,4 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules .pytest_cache .ruff_cache

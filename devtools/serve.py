@@ -1,26 +1,19 @@
-"""``make run``: serve the API locally, starting a SecantusDB server when MONGODB_URI is unset.
+"""``make run``: serve the API locally, starting a local MongoDB when MONGODB_URI is unset.
 
-State lives under VAR_DIR (default ./var): the database files and a generated signing secret,
-so data and tokens survive restarts. Ctrl-C or SIGTERM stops the app first, then the database.
+State lives under VAR_DIR (default ./var): the database files, its generated passwords and a
+generated signing secret, so data and tokens survive restarts. Ctrl-C or SIGTERM stops the app
+first, then the database.
 """
 
 import os
-import secrets
 import signal
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from devtools.processes import LocalDatabase, run_init, start_app_server
-
-
-def stored_secret(path: Path) -> str:
-    """The signing secret kept in ``path``, created (readable by the owner only) on first use."""
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as secret_file:
-            secret_file.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+from devtools.local_database import secured_database, service_environment, stored_secret
+from devtools.mongodb import MongodUnavailable
+from devtools.processes import run_init, start_app_server
 
 
 def main() -> int:
@@ -29,7 +22,7 @@ def main() -> int:
     var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     environment = dict(os.environ)
     if not environment.get("SECRET_KEY"):
-        environment["SECRET_KEY"] = stored_secret(var_dir / "secret_key")
+        environment["SECRET_KEY"] = stored_secret(var_dir / "secret_key", mode=0o600)
 
     server = None
 
@@ -45,10 +38,17 @@ def main() -> int:
 
     with ExitStack() as cleanup:
         if not environment.get("MONGODB_URI"):
-            database = cleanup.enter_context(LocalDatabase(var_dir / "db"))
-            environment["MONGODB_URI"] = database.uri
+            try:
+                database, local_secrets = secured_database(var_dir)
+            except MongodUnavailable as reason:
+                print(reason, file=sys.stderr)
+                return 2
+            cleanup.enter_context(database)
+            environment.update(service_environment(database, local_secrets))
             print(
-                f"Local SecantusDB at {database.uri}, data in {database.storage_path}", flush=True
+                f"Local MongoDB (a one-member replica set) on 127.0.0.1:{database.port}, "
+                f"data in {database.storage_path}",
+                flush=True,
             )
         print(run_init(environment), end="", flush=True)
         port = int(environment.get("PORT", "5000"))

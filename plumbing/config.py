@@ -24,11 +24,25 @@ def _int_setting(environ: Mapping[str, str], name: str, default: int, minimum: i
     return value
 
 
+def _secret_setting(environ: Mapping[str, str], name: str) -> str:
+    """A secret from NAME, or from the file NAME_FILE names (a container secret), so that it
+    need not sit in the process's environment or the container's configuration."""
+    path = environ.get(f"{name}_FILE")
+    if not path:
+        return environ.get(name, "")
+    try:
+        with open(path, encoding="utf-8") as secret_file:
+            return secret_file.read().strip()
+    except OSError as error:
+        raise ConfigError(f"{name}_FILE names a file that cannot be read: {error}") from None
+
+
 def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
     """Return Flask config values taken from the environment, with safe local defaults."""
     return {
-        "SECRET_KEY": environ.get("SECRET_KEY", ""),
+        "SECRET_KEY": _secret_setting(environ, "SECRET_KEY"),
         "MONGODB_URI": environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/ecg"),
+        "MONGODB_PASSWORD": _secret_setting(environ, "MONGODB_PASSWORD"),
         "MONGODB_CONNECT_TIMEOUT_MS": _int_setting(
             environ, "MONGODB_CONNECT_TIMEOUT_MS", 3000, 100
         ),
@@ -53,7 +67,7 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
         ],
         "PROXY_COUNT": _int_setting(environ, "PROXY_COUNT", 0, 0),
         "ADMIN_USERNAME": environ.get("ADMIN_USERNAME", "admin"),
-        "ADMIN_PASSWORD": environ.get("ADMIN_PASSWORD", ""),
+        "ADMIN_PASSWORD": _secret_setting(environ, "ADMIN_PASSWORD"),
     }
 
 

@@ -11,8 +11,13 @@ DEFAULT_DATABASE = "ecg"
 def init_app(app: Flask) -> None:
     """Create the app's MongoClient; it connects lazily, so start-up never waits for MongoDB."""
     timeout_ms = app.config["MONGODB_CONNECT_TIMEOUT_MS"]
+    # The password may come apart from the URI (MONGODB_PASSWORD_FILE), as a container secret.
+    password = (
+        {"password": app.config["MONGODB_PASSWORD"]} if app.config["MONGODB_PASSWORD"] else {}
+    )
     app.extensions[EXTENSION_KEY] = MongoClient(
         app.config["MONGODB_URI"],
+        **password,
         tz_aware=True,
         # Short timeouts turn a database outage into a quick 503 rather than a hung worker.
         serverSelectionTimeoutMS=timeout_ms,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from devtools.processes import LocalDatabase
+from devtools.mongodb import LocalDatabase
 
 
 @pytest.fixture(scope="session")

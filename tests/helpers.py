@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import requests
 
-from devtools.processes import child_environment, free_port, start_app_server, stop_process
+from devtools.processes import child_environment, start_app_server
+from devtools.waiting import free_port, stop_process
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 # scrypt at a low cost keeps the suite fast; production uses the default cost.

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from devtools.processes import LocalDatabase, run_init
+from devtools.mongodb import LocalDatabase
+from devtools.processes import run_init
 from tests.helpers import USER_PASSWORD, Api, ecg_body, running_server, server_environment
 
 CONNECT_TIMEOUT_MS = 1000

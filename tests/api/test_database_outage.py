@@ -5,7 +5,8 @@ import time
 import pytest
 import requests
 
-from devtools.processes import child_environment, free_port, start_app_server, stop_process
+from devtools.processes import child_environment, start_app_server
+from devtools.waiting import free_port, stop_process
 from tests.helpers import TEST_SECRET
 
 

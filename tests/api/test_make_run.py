@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from devtools.processes import PROJECT_ROOT, child_environment, free_port
+from devtools.processes import PROJECT_ROOT, child_environment
+from devtools.waiting import free_port
 from tests.helpers import FAST_PASSWORD_HASH, USER_PASSWORD, ecg_body
 
 READY_LINE = "Serving the ECG API"

@@ -11,7 +11,7 @@ from tests.helpers import FAST_PASSWORD_HASH, TEST_SECRET
 @pytest.fixture
 def app(database):
     """An app on a database of its own, so tests cannot see each other's data."""
-    database_uri = database.uri.rsplit("/", 1)[0] + f"/test_{uuid.uuid4().hex}"
+    database_uri = database.uri_for(f"test_{uuid.uuid4().hex}")
     app = create_app(
         {
             "TESTING": True,

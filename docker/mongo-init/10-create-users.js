@@ -1,0 +1,47 @@
+// Runs once, when the data volume is first initialised, against the image's temporary
+// init-time server. Creates the service's user and the read-only user Mongo Express connects as.
+// Passwords come from secret files (NAME_FILE) or, for local runs, the environment (NAME), so
+// they never sit in a container's configuration or on a command line.
+const fs = require("fs");
+
+function secret(name) {
+  const file = process.env[`${name}_FILE`];
+  const value = file ? fs.readFileSync(file, "utf8").trim() : process.env[name];
+  if (!value) throw new Error(`${name} (or ${name}_FILE) must be set`);
+  return value;
+}
+
+const database = process.env.ECG_DB_NAME || "ecg";
+const ecg = db.getSiblingDB(database);
+
+// The service reads and writes its own collections, but may only read and append to the audit
+// trail: even a compromised service cannot rewrite the record of what it did. It cannot drop
+// collections or reach any other database.
+const readWrite = ["find", "insert", "update", "remove", "createIndex", "listIndexes"];
+ecg.createRole({
+  role: "ecgService",
+  privileges: [
+    ...["users", "sessions", "ecgs", "signal_chunks", "rate_limits"].map((collection) => ({
+      resource: { db: database, collection: collection },
+      actions: readWrite,
+    })),
+    {
+      resource: { db: database, collection: "audit" },
+      actions: ["find", "insert", "createIndex", "listIndexes"],
+    },
+    { resource: { db: database, collection: "" }, actions: ["listCollections", "collStats", "dbStats"] },
+  ],
+  roles: [],
+});
+ecg.createUser({
+  user: secret("ECG_DB_USERNAME"),
+  pwd: secret("ECG_DB_PASSWORD"),
+  roles: [{ role: "ecgService", db: database }],
+});
+
+// Mongo Express shows the data for inspection; the server, not the UI, keeps it read-only.
+ecg.createUser({
+  user: secret("INSPECTOR_DB_USERNAME"),
+  pwd: secret("INSPECTOR_DB_PASSWORD"),
+  roles: [{ role: "read", db: database }],
+});
