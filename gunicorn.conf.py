@@ -2,6 +2,12 @@
 
 import os
 
+from plumbing.server_errors import answer_in_json
+
+# Requests gunicorn itself refuses (over-long request lines, oversized headers, malformed HTTP)
+# get the service's JSON error shape too.
+answer_in_json()
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # Threads overlap MongoDB round-trips; processes use the cores. Measured on 2 cores with the
 # database and the load on the same machine (bench/benchmark.py, 12-lead uploads, concurrency 8):

@@ -41,7 +41,13 @@ EcgId = Annotated[
     ),
 ]
 LeadName = Annotated[
-    str, Field(pattern=LEAD_NAME_PATTERN, description="Lead name, e.g. I, aVR, V1.")
+    str,
+    Field(
+        pattern=LEAD_NAME_PATTERN,
+        description="The lead's label, e.g. I, aVR, V1 or Lead II (Einthoven): printable text "
+        "without leading or trailing spaces, 1 to 64 characters, unique within the ECG. In URLs "
+        "it is percent-encoded.",
+    ),
 ]
 
 

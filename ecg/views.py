@@ -143,7 +143,7 @@ def get_insights(ecg_id: str):
     return EcgInsights.from_summary(summary)
 
 
-@bp.get("/ecgs/<ecg_id>/leads/<lead_name>/signal")
+@bp.get("/ecgs/<ecg_id>/leads/<path:lead_name>/signal")
 @roles_required(USER)
 @operation(tag=TAG, response=LeadSignal, query=SignalRange, errors=(400, 404))
 def get_lead_signal(ecg_id: str, lead_name: str, query: SignalRange):

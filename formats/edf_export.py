@@ -1,6 +1,7 @@
 """EDF+ (continuous) written as a stream of bytes, a batch of data records at a time."""
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,14 +55,20 @@ def plan(start: datetime, sampling_frequency: float, leads: list[ExportLead]) ->
         (
             d
             for d in RECORD_DURATIONS
-            if abs(sampling_frequency * d - round(sampling_frequency * d)) < 1e-9
+            if round(sampling_frequency * d) >= 1
+            and abs(sampling_frequency * d - round(sampling_frequency * d)) < 1e-9
         ),
         None,
     )
     if record_seconds is None:
-        raise NotExportable(f"{sampling_frequency} Hz gives no whole number of samples per record")
+        raise NotExportable(
+            f"{sampling_frequency} Hz gives no whole number of samples in a data record of "
+            f"{RECORD_DURATIONS[-1]} s or less"
+        )
     samples_per_record = round(sampling_frequency * record_seconds)
     records = math.ceil(max(lead.number_of_samples for lead in leads) / samples_per_record)
+    if len(str(records)) > 8:
+        raise NotExportable(f"{records} data records do not fit EDF's 8-character count")
     header = edf_header(start, record_seconds, samples_per_record, records, leads)
     return EdfPlan(record_seconds, samples_per_record, records, len(leads), header)
 
@@ -70,6 +77,12 @@ def edf_header(
     start: datetime, record_seconds: int, samples_per_record: int, records: int, leads
 ) -> bytes:
     """The EDF+ header: 256 bytes, then 256 per signal (the leads and one annotation signal)."""
+    labels = Counter(field(lead.name, 16) for lead in leads)
+    repeated = sorted(label.strip() for label, count in labels.items() if count > 1)
+    if repeated:
+        raise NotExportable(
+            f"lead names become identical in EDF's 16-character labels ({', '.join(repeated)})"
+        )
     signals = [
         (
             lead.name,
@@ -121,6 +134,10 @@ def physical_range(calibration: Calibration | None) -> tuple[float, float]:
         return DIGITAL_MIN, DIGITAL_MAX
     low = (DIGITAL_MIN - calibration.baseline) * calibration.scale
     high = (DIGITAL_MAX - calibration.baseline) * calibration.scale
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise NotExportable("a lead's calibration gives physical values beyond any number")
+    if float(edf_number(low)) == float(edf_number(high)):
+        raise NotExportable("a lead's calibration is too fine for EDF's 8-character physical range")
     return low, high
 
 

@@ -1,21 +1,30 @@
-"""Lead names from file channel labels, made safe for URLs and unique within a recording."""
+"""Lead names from file channel labels: the device's labels as they are, made unique."""
 
 import re
 
-from recordings.model import LEAD_NAME_PATTERN
+from recordings.model import MAX_LEAD_NAME_LENGTH
 
-UNSAFE = re.compile(r"[^A-Za-z0-9 _+.-]+")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def lead_names(labels: list[str]) -> list[str]:
-    """Names for channels: the label with unsafe characters replaced, made unique with -2, -3..."""
+    """Names for channels: each label trimmed (control characters, which no name may hold,
+    dropped), ``ch<position>`` when nothing is left, ``-2``, ``-3``... after repeats.
+
+    Linear in the number of labels, however many repeat: a hostile header can declare
+    thousands of channels with one label before the channel limit is checked.
+    """
     names: list[str] = []
+    taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
     for position, label in enumerate(labels, start=1):
-        base = UNSAFE.sub("_", label.strip()).strip(" _.-")[:28] or f"ch{position}"
-        name, suffix = base, 2
-        while name in names:
-            name, suffix = f"{base}-{suffix}", suffix + 1
-        if not re.match(LEAD_NAME_PATTERN, name):
-            name = f"ch{position}"
+        base = CONTROL_CHARACTERS.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH] or f"ch{position}"
+        name = base
+        while name in taken:
+            suffix = next_suffix.get(base, 2)
+            next_suffix[base] = suffix + 1
+            tail = f"-{suffix}"
+            name = base[: MAX_LEAD_NAME_LENGTH - len(tail)].rstrip() + tail
+        taken.add(name)
         names.append(name)
     return names

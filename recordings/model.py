@@ -12,7 +12,12 @@ from plumbing.timestamps import current_time, truncate_to_milliseconds
 # What the service accepts of any ECG, whether it arrives as JSON or as a file.
 MAX_LEADS = 64
 MAX_SAMPLING_FREQUENCY = 100_000
-LEAD_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _+.-]{0,31}$"
+# A lead's name is its device's label: printable text, trimmed, 1 to 64 characters, no control
+# characters (C0, DEL, C1); leads are addressed in URLs by the percent-encoded name.
+MAX_LEAD_NAME_LENGTH = 64
+_NAME_CHARACTER = r"[^\x00-\x1f\x7f-\x9f]"
+_NAME_EDGE = r"[^\s\x00-\x1f\x7f-\x9f]"
+LEAD_NAME_PATTERN = rf"^{_NAME_EDGE}(?:{_NAME_CHARACTER}{{0,62}}{_NAME_EDGE})?$"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import quote
+
+import pytest
 
 from tests.helpers import ecg_body
 
@@ -124,3 +127,16 @@ def test_a_12_lead_5000_sample_ecg_is_analysed_per_lead(api, user_token):
         for index, name in enumerate(names)
     ]
     assert insights.json()["leads"] == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Lead I (Einthoven)", "V1/ref", "aVR 100% ü", "x" * 64, "II?stop=1#top"],
+)
+def test_a_devices_lead_label_is_a_name_addressed_percent_encoded(api, user_token, name):
+    body = {"id": f"label-{uuid.uuid4().hex[:8]}", "leads": [{"name": name, "signal": [4, -4]}]}
+    assert api.request("POST", "/api/v1/ecgs", user_token, json=body).status_code == 201
+    path = f"/api/v1/ecgs/{body['id']}/leads/{quote(name, safe='')}/signal"
+    response = api.request("GET", path, user_token)
+    assert response.status_code == 200, response.text
+    assert (response.json()["lead"], response.json()["samples"]) == (name, [4, -4])

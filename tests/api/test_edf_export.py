@@ -105,8 +105,45 @@ def test_short_leads_are_padded_to_whole_records(api, user_token):
         ({"leads": [{"name": "I", "signal": [1, 2]}]}, "no sampling frequency"),
         ({"sampling_frequency": 250, "leads": [{"name": "I", "signal": [40000, 1]}]}, "16-bit"),
         ({"sampling_frequency": 0.3333, "leads": [{"name": "I", "signal": [1]}]}, "whole number"),
+        ({"sampling_frequency": 1e-9, "leads": [{"name": "I", "signal": [1]}]}, "whole number"),
+        (
+            {
+                "sampling_frequency": 250,
+                "leads": [
+                    {"name": "Precordial lead V1", "signal": [1]},
+                    {"name": "Precordial lead V2", "signal": [1]},
+                ],
+            },
+            "16-character labels (Precordial lead)",
+        ),
+        (
+            {
+                "sampling_frequency": 250,
+                "leads": [
+                    {"name": "I", "signal": [1], "calibration": {"unit": "V", "scale": 1e308}}
+                ],
+            },
+            "beyond any number",
+        ),
+        (
+            {
+                "sampling_frequency": 250,
+                "leads": [
+                    {"name": "I", "signal": [1], "calibration": {"unit": "V", "scale": 1e-20}}
+                ],
+            },
+            "too fine",
+        ),
     ],
-    ids=["no frequency", "beyond 16 bits", "irregular frequency"],
+    ids=[
+        "no frequency",
+        "beyond 16 bits",
+        "irregular frequency",
+        "tiny frequency",
+        "labels alike in 16 characters",
+        "infinite physical range",
+        "zero physical range",
+    ],
 )
 def test_what_edf_cannot_hold_is_a_422(api, user_token, body, reason):
     created = api.request("POST", "/api/v1/ecgs", user_token, json=body).json()

@@ -19,14 +19,28 @@ def test_calibrations_keep_inverted_polarity_and_name_their_unit():
     assert len(calibration("microvolts-per-step", 1, 0).unit) == 16
 
 
-def test_lead_names_are_url_safe_and_unique():
-    assert lead_names(["ECG I", "ECG I", "V1/ref", "", "é"]) == [
+def test_lead_names_keep_the_devices_labels_and_are_unique():
+    assert lead_names(["ECG I", "ECG I", "V1/ref", "", "é", " Lead II (Einthoven) "]) == [
         "ECG I",
         "ECG I-2",
-        "V1_ref",
+        "V1/ref",
         "ch4",
-        "ch5",
+        "é",
+        "Lead II (Einthoven)",
     ]
+
+
+def test_lead_names_drop_control_characters_and_fit_64_characters():
+    names = lead_names(["a\x00b\x1f", "x" * 100, "x" * 100])
+    assert names[0] == "ab"
+    assert names[1] == "x" * 64
+    assert names[2] == "x" * 62 + "-2" and len(set(names)) == 3
+
+
+def test_lead_names_are_unique_however_many_labels_repeat():
+    names = lead_names(["II"] * 3000 + ["II-2"])
+    assert len(set(names)) == 3001
+    assert names[:3] == ["II", "II-2", "II-3"]
 
 
 @pytest.mark.parametrize(

@@ -33,3 +33,10 @@ def test_insights_document_every_registered_analysis(app):
     properties = schemas["LeadInsights"]["properties"]
     for analysis in LEAD_ANALYSES:
         assert properties[analysis.name]["description"] == analysis.description
+
+
+def test_every_operation_with_a_body_documents_the_refusals_of_its_parser(app):
+    for path, operations in build_document(app)["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert {"400", "413", "415"} <= set(operation["responses"]), (method, path)

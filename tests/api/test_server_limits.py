@@ -1,0 +1,30 @@
+"""What the HTTP server refuses before the app sees it is answered in the same JSON shape."""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("request_arguments", "status", "error"),
+    [
+        ({"path": "/api/v1/ecgs/" + "a" * 9000}, 414, "uri_too_long"),
+        ({"path": "/healthz", "headers": {"X-Padding": "b" * 9000}}, 431, None),
+    ],
+    ids=["over-long request line", "oversized header"],
+)
+def test_requests_over_the_servers_limits_get_a_json_error(api, request_arguments, status, error):
+    response = api.request("GET", **request_arguments)
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error", "message"}
+    if error:
+        assert body["error"] == error
+
+
+def test_login_without_a_json_body_is_a_documented_415(api):
+    response = api.request("POST", "/api/v1/auth/login", data="username=x&password=y")
+    assert response.status_code == 415
+    assert response.json()["error"] == "unsupported_media_type"
+    document = api.request("GET", "/api/v1/openapi.json").json()
+    for path in ("/api/v1/auth/login", "/api/v1/auth/refresh"):
+        assert "415" in document["paths"][path]["post"]["responses"]
