@@ -34,6 +34,10 @@ class UploadedFile:
         with open(self.path, "rb") as file:
             return file.read(size)
 
+    def quoted(self, error: Exception) -> str:
+        """A library's error message without the server's temporary path in it."""
+        return str(error).replace(str(self.path), repr(self.filename or "the file"))
+
 
 def checked(format_name: str, recording: Recording) -> Recording:
     """Hold every format to what the service accepts from JSON."""

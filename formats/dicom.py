@@ -15,7 +15,7 @@ from formats import (
     calibration,
 )
 from formats.leads import lead_names
-from recordings.model import Calibration, LeadInput, Recording
+from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 
 ECG_STORAGE_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.9.1.1": "12-lead ECG",
@@ -38,13 +38,18 @@ def read(upload: UploadedFile) -> Recording:
         storage_class = str(dataset.get("SOPClassUID", ""))
         group = dataset.WaveformSequence[0] if "WaveformSequence" in dataset else None
     except Exception as error:  # pydicom raises many types for malformed input
-        raise UnreadableFile(f"the DICOM file could not be read: {error}") from None
+        raise UnreadableFile(f"the DICOM file could not be read: {upload.quoted(error)}") from None
     if storage_class not in ECG_STORAGE_CLASSES:
         raise UnsupportedFile(
             f"the DICOM file is not an ECG waveform (SOP class {storage_class!r})"
         )
     if group is None:
         raise UnreadableFile("the DICOM ECG has no waveform data")
+    channel_count = group.get("NumberOfWaveformChannels")
+    if isinstance(channel_count, int) and channel_count > MAX_LEADS:
+        raise UnsupportedFile(
+            f"the DICOM file has {channel_count} channels; at most {MAX_LEADS} are accepted"
+        )
     try:
         samples = waveform_samples(group)
         channels = list(group.ChannelDefinitionSequence)
@@ -55,7 +60,9 @@ def read(upload: UploadedFile) -> Recording:
     except (UnreadableFile, UnsupportedFile):
         raise
     except Exception as error:  # pydicom parses lazily: damage surfaces as any exception here
-        raise UnreadableFile(f"the DICOM ECG's waveform is unusable: {error}") from None
+        raise UnreadableFile(
+            f"the DICOM ECG's waveform is unusable: {upload.quoted(error)}"
+        ) from None
     if len(channels) != samples.shape[1]:
         raise UnreadableFile("the DICOM ECG's channel definitions do not match its data")
     leads = [
@@ -116,4 +123,9 @@ def acquisition_time(dataset) -> dt.datetime | None:
         return None
     if moment.tzinfo is None and "TimezoneOffsetFromUTC" in dataset:
         moment = DT(f"{moment.strftime('%Y%m%d%H%M%S.%f')}{dataset.TimezoneOffsetFromUTC}")
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    except OverflowError:
+        raise UnreadableFile(
+            "the DICOM acquisition time in UTC falls outside the calendar"
+        ) from None

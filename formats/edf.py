@@ -1,116 +1,265 @@
-"""EDF, EDF+ and BDF files, read with edfio."""
+"""EDF, EDF+ and BDF files: the header parsed here, data records read lazily, a block at a time.
+
+BDF is EDF with 24-bit samples (its first byte is 0xFF, then "BIOSEMI"); EDF+ and BDF+ add
+annotation signals, which are not leads. Only the data records the header declares are read:
+data past them is ignored (the record count is where the standard says the recording ends), and
+a file shorter than its header announces is refused. Every count is held to its limit before
+any per-signal work, so a header declaring thousands of signals costs nothing.
+"""
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-import edfio
 import numpy as np
 
-from formats import (
-    BLOCK_SAMPLES,
-    UnreadableFile,
-    UnsupportedFile,
-    UploadedFile,
-    calibration,
-)
+from formats import BLOCK_SAMPLES, UnreadableFile, UnsupportedFile, UploadedFile, calibration
 from formats.leads import lead_names
-from recordings.model import Calibration, LeadInput, Recording
+from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 
+EDF_MAGIC = b"0       "
 BDF_MAGIC = b"\xffBIOSEMI"
+ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+# Leads, plus room for the annotation signals EDF+ files carry (usually one).
+MAX_SIGNALS = MAX_LEADS + 8
+# The standard recommends records of at most 61440 bytes; far larger ones would make one block
+# of reading a large allocation.
+MAX_RECORD_SAMPLES = 1 << 22
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+# Per-signal header fields, in file order: (name, width).
+SIGNAL_FIELDS = (
+    ("label", 16),
+    ("transducer", 80),
+    ("dimension", 8),
+    ("physical_min", 8),
+    ("physical_max", 8),
+    ("digital_min", 8),
+    ("digital_max", 8),
+    ("prefiltering", 80),
+    ("samples_per_record", 8),
+    ("reserved", 32),
+)
+
+
+@dataclass(frozen=True)
+class SignalHeader:
+    """One signal's header fields."""
+
+    label: str
+    dimension: str
+    physical_range: tuple[float, float]
+    digital_range: tuple[int, int]
+    samples_per_record: int
+    offset: int  # of its first sample within a data record, in samples
+
+    @property
+    def is_annotation(self) -> bool:
+        return self.label in ANNOTATION_LABELS
+
+
+@dataclass(frozen=True)
+class EdfHeader:
+    """What the header says of the file's layout and its recording."""
+
+    bytes_per_sample: int  # 2 for EDF, 3 for BDF
+    header_bytes: int
+    records: int
+    record_seconds: float
+    signals: list[SignalHeader]
+    start: dt.datetime | None
+
+    @property
+    def record_samples(self) -> int:
+        return sum(signal.samples_per_record for signal in self.signals)
 
 
 def looks_like_edf(head: bytes) -> bool:
     """EDF starts with version "0" padded to 8 bytes; BDF with 0xFF "BIOSEMI"."""
-    return head[:8] in (b"0       ", BDF_MAGIC)
+    return head[:8] in (EDF_MAGIC, BDF_MAGIC)
 
 
 def read(upload: UploadedFile) -> Recording:
     """Read the header now; each lead's samples are read later, some data records at a time."""
-    is_bdf = upload.head(8) == BDF_MAGIC
-    try:
-        # Lazy loading reads only the header; BDF is not lazily loadable, so it is read whole.
-        recording = edfio.read_edf(upload.path, lazy_load_data=not is_bdf)
-        check_data_length(upload, recording, bytes_per_sample=3 if is_bdf else 2)
-    except UnreadableFile:
-        raise
-    except Exception as error:  # edfio raises many types for malformed input
-        raise UnreadableFile(f"the EDF file could not be read: {error}") from None
-    try:
-        # edfio parses these header fields only when asked, so damage surfaces here.
-        signals = list(recording.signals)  # annotation signals excluded
-        frequencies = {signal.sampling_frequency for signal in signals}
-        calibrations = [calibration_of(signal) for signal in signals]
-        labels = [signal.label for signal in signals]
-    except Exception as error:
-        raise UnreadableFile(f"the EDF file's signal headers are unusable: {error}") from None
-    if not signals:
+    header = read_header(upload.path)
+    leads_signals = [signal for signal in header.signals if not signal.is_annotation]
+    if not leads_signals:
         raise UnreadableFile("the EDF file has no signals")
+    frequencies = {signal.samples_per_record / header.record_seconds for signal in leads_signals}
     if len(frequencies) > 1:
         raise UnsupportedFile(
             "the EDF file's signals have different sampling frequencies "
             f"({', '.join(f'{f:g}' for f in sorted(frequencies))} Hz); upload them separately"
         )
+    names = lead_names([signal.label for signal in leads_signals])
     leads = [
-        LeadInput(name, functools.partial(signal_blocks, signal, recording), signal_calibration)
-        for name, signal, signal_calibration in zip(
-            lead_names(labels), signals, calibrations, strict=True
+        LeadInput(name, functools.partial(signal_blocks, upload.path, header, signal), cal)
+        for name, signal, cal in zip(
+            names, leads_signals, [calibration_of(s) for s in leads_signals], strict=True
         )
     ]
-    return Recording(leads, frequencies.pop(), date=start_time(recording))
+    return Recording(leads, frequencies.pop(), date=header.start)
 
 
-def check_data_length(upload: UploadedFile, recording: edfio.Edf, bytes_per_sample: int) -> None:
-    """Refuse a file shorter than its header says.
-
-    edfio would quietly lower the record count of a truncated file (with a warning), dropping
-    the end of the recording; the header's own count is what the file promised.
-    """
-    header = upload.head(recording.bytes_in_header_record)
-    declared_records = int(header[236:244])
-    if declared_records < 0:  # -1: the recorder never wrote the count; nothing to hold it to
-        return
-    signal_count = int(header[252:256])
-    fields_start = 256 + signal_count * 216  # samples per record follow the other signal fields
-    samples_per_record = sum(
-        int(header[fields_start + 8 * i : fields_start + 8 * (i + 1)]) for i in range(signal_count)
-    )
-    expected = (
-        recording.bytes_in_header_record + declared_records * samples_per_record * bytes_per_sample
-    )
-    actual = upload.path.stat().st_size
-    if actual < expected:
+def read_header(path: Path) -> EdfHeader:
+    """Parse and check the header; a file shorter than it announces is refused."""
+    with open(path, "rb") as file:
+        fixed = file.read(256)
+        if len(fixed) < 256:
+            raise UnreadableFile("the EDF file is truncated inside its header")
+        count = whole_number(fixed[252:256], "number of signals")
+        if count > MAX_SIGNALS:
+            raise UnsupportedFile(
+                f"the EDF file has {count} signals; at most {MAX_LEADS} leads are accepted"
+            )
+        signal_part = file.read(256 * count)
+    if len(signal_part) < 256 * count:
+        raise UnreadableFile("the EDF file is truncated inside its signal headers")
+    bytes_per_sample = 3 if fixed[:8] == BDF_MAGIC else 2
+    if fixed[192:197] == b"EDF+D" or fixed[192:197] == b"BDF+D":
+        raise UnsupportedFile("discontinuous EDF+ (EDF+D) files are not supported")
+    header_bytes = whole_number(fixed[184:192], "header size")
+    if header_bytes != 256 * (count + 1):
+        raise UnreadableFile(f"the EDF header size {header_bytes} does not fit {count} signals")
+    signals = parse_signals(signal_part, count)
+    record_seconds = decimal(fixed[244:252], "data record duration")
+    if not record_seconds > 0:
+        raise UnreadableFile(f"the EDF data record duration {record_seconds} is not positive")
+    record_samples = sum(signal.samples_per_record for signal in signals)
+    if not 0 < record_samples <= MAX_RECORD_SAMPLES:
+        raise UnsupportedFile(f"the EDF data records hold {record_samples} samples each")
+    record_bytes = record_samples * bytes_per_sample
+    available = (path.stat().st_size - header_bytes) // record_bytes
+    declared = int(decimal(fixed[236:244], "number of data records"))
+    if declared == -1:  # the recorder never wrote the count: the data says it
+        declared = available
+    if declared < 0:
+        raise UnreadableFile(f"the EDF header announces {declared} data records")
+    if available < declared:
+        expected = header_bytes + declared * record_bytes
+        actual = path.stat().st_size
         raise UnreadableFile(
             f"the EDF file is truncated: {actual} bytes of the {expected} announced"
         )
+    return EdfHeader(
+        bytes_per_sample, header_bytes, declared, record_seconds, signals, start_time(fixed)
+    )
 
 
-def start_time(recording: edfio.Edf) -> dt.datetime | None:
-    """The recording's start, read as UTC (EDF has no time zone); None if anonymised ("X")."""
+def parse_signals(signal_part: bytes, count: int) -> list[SignalHeader]:
+    """The per-signal fields, stored field by field: all labels, then all transducers..."""
+    fields: dict[str, list[bytes]] = {}
+    position = 0
+    for name, width in SIGNAL_FIELDS:
+        fields[name] = [
+            signal_part[position + width * i : position + width * (i + 1)] for i in range(count)
+        ]
+        position += width * count
+    signals, offset = [], 0
+    for i in range(count):
+        samples = whole_number(fields["samples_per_record"][i], "samples per data record")
+        if samples < 1:
+            raise UnreadableFile(f"an EDF signal has {samples} samples per data record")
+        signals.append(
+            SignalHeader(
+                label=text(fields["label"][i]),
+                dimension=text(fields["dimension"][i]),
+                physical_range=(
+                    decimal(fields["physical_min"][i], "physical minimum"),
+                    decimal(fields["physical_max"][i], "physical maximum"),
+                ),
+                digital_range=(
+                    whole_number(fields["digital_min"][i], "digital minimum"),
+                    whole_number(fields["digital_max"][i], "digital maximum"),
+                ),
+                samples_per_record=samples,
+                offset=offset,
+            )
+        )
+        offset += samples
+    return signals
+
+
+def text(field: bytes) -> str:
+    """A header field's text (printable ASCII by the standard; anything else kept readable)."""
+    return field.decode("latin-1").strip()
+
+
+def decimal(field: bytes, what: str) -> float:
+    value_text = text(field)
     try:
-        return dt.datetime.combine(recording.startdate, recording.starttime, tzinfo=dt.UTC)
-    except (ValueError, AttributeError):
+        value = float(value_text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise UnreadableFile(f"the EDF {what} {value_text!r} is not a number")
+    return value
+
+
+def whole_number(field: bytes, what: str) -> int:
+    value = decimal(field, what)
+    if value != int(value):
+        raise UnreadableFile(f"the EDF {what} {text(field)!r} is not a whole number")
+    return int(value)
+
+
+def start_time(fixed: bytes) -> dt.datetime | None:
+    """The recording's start, read as UTC (EDF has no time zone); None if anonymised.
+
+    EDF+ gives the four-digit year in the recording field ("Startdate 02-MAY-2024 ..."); plain
+    EDF only dd.mm.yy, with years 85-99 in the 1900s and 00-84 in the 2000s.
+    """
+    try:
+        clock = dt.time(*(int(part) for part in text(fixed[176:184]).split(".")))
+        recording = text(fixed[88:168]).split()
+        if len(recording) > 1 and recording[0] == "Startdate":
+            if recording[1] == "X":
+                return None
+            day, month, year = recording[1].split("-")
+            date = dt.date(int(year), MONTHS.index(month.upper()) + 1, int(day))
+        else:
+            day, month, year = (int(part) for part in text(fixed[168:176]).split("."))
+            date = dt.date(year + (1900 if year >= 85 else 2000), month, int(day))
+        return dt.datetime.combine(date, clock, tzinfo=dt.UTC)
+    except (ValueError, TypeError):
         return None
 
 
-def signal_blocks(signal: edfio.EdfSignal, recording: edfio.Edf) -> Iterator[np.ndarray]:
-    """A signal's digital samples, in blocks of whole data records."""
-    records_per_block = max(1, BLOCK_SAMPLES // max(1, signal.samples_per_data_record))
-    record_seconds = recording.data_record_duration
-    try:
-        for first in range(0, recording.num_data_records, records_per_block):
-            last = min(first + records_per_block, recording.num_data_records)
-            block = signal.get_digital_slice(first * record_seconds, last * record_seconds)
-            yield np.asarray(block, dtype=np.int32)
-    except Exception as error:  # a truncated data section surfaces only when it is read
-        raise UnreadableFile(f"the EDF file's data could not be read: {error}") from None
+def signal_blocks(path: Path, header: EdfHeader, signal: SignalHeader) -> Iterator[np.ndarray]:
+    """A signal's digital samples, in blocks of whole data records (declared records only)."""
+    record_bytes = header.record_samples * header.bytes_per_sample
+    records_per_block = max(1, BLOCK_SAMPLES // header.record_samples)
+    start, stop = signal.offset, signal.offset + signal.samples_per_record
+    with open(path, "rb") as file:
+        file.seek(header.header_bytes)
+        for first in range(0, header.records, records_per_block):
+            count = min(records_per_block, header.records - first)
+            raw = file.read(count * record_bytes)
+            if len(raw) < count * record_bytes:
+                raise UnreadableFile("the EDF file's data ended before its declared records")
+            yield decode(raw, count, header, start, stop)
 
 
-def calibration_of(signal: edfio.EdfSignal) -> Calibration | None:
+def decode(raw: bytes, count: int, header: EdfHeader, start: int, stop: int) -> np.ndarray:
+    """One signal's samples from ``count`` data records: 16-bit (EDF) or 24-bit (BDF) LE."""
+    if header.bytes_per_sample == 2:
+        records = np.frombuffer(raw, dtype="<i2").reshape(count, header.record_samples)
+        return records[:, start:stop].astype(np.int32).ravel()
+    triples = np.frombuffer(raw, dtype=np.uint8).reshape(count, header.record_samples, 3)
+    picked = triples[:, start:stop, :].reshape(-1, 3).astype(np.int32)
+    # Two's complement in 24 bits: the top byte carries the sign.
+    return (
+        picked[:, 0] | (picked[:, 1] << 8) | (picked[:, 2].astype(np.int8).astype(np.int32) << 16)
+    )
+
+
+def calibration_of(signal: SignalHeader) -> Calibration | None:
     """EDF maps [digital_min, digital_max] linearly onto [physical_min, physical_max]."""
     digital_min, digital_max = signal.digital_range
     physical_min, physical_max = signal.physical_range
     if digital_max == digital_min or physical_max == physical_min:
         return None
     scale = (physical_max - physical_min) / (digital_max - digital_min)
-    return calibration(signal.physical_dimension, scale, digital_min - physical_min / scale)
+    return calibration(signal.dimension, scale, digital_min - physical_min / scale)

@@ -6,6 +6,7 @@ package, whose plotting and dataframe dependencies would weigh ~200 MB in the pr
 
 import datetime as dt
 import functools
+import math
 import re
 import shutil
 import tempfile
@@ -24,17 +25,23 @@ from formats import (
     calibration,
 )
 from formats.leads import lead_names
-from recordings.model import Calibration, LeadInput, Recording
+from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_EXTRACTED_BYTES = 4 << 30  # a zip may not unpack to more than this (zip bombs)
+# Limits of a zip, checked before anything is inflated (zip bombs, descriptor exhaustion): a
+# record of 64 signals needs a header and a few data files. ECG samples compress 2-5 times;
+# 50 leaves room for flat lines without letting a small zip fill the disk.
+MAX_ARCHIVE_MEMBERS = 256
+MAX_HEADER_BYTES = 1 << 20
+MAX_INFLATED_BYTES = 2 << 30
+MAX_INFLATION_RATIO = 50
 RECORD_LINE = re.compile(
-    r"^(?P<name>[\w.-]+)(?P<segments>/\d+)?\s+(?P<signals>\d+)"
+    r"^(?P<name>[\w.-]+)(?P<segments>/\d+)?\s+(?P<signals>\d{1,9})"
     r"(?:\s+(?P<frequency>[\d.eE+-]+)(?:/[\d.eE+-]+)?(?:\([\d.eE+-]+\))?"
-    r"(?:\s+(?P<samples>\d+)(?:\s+(?P<time>[\d:.]+)(?:\s+(?P<date>[\d/]+))?)?)?)?\s*$"
+    r"(?:\s+(?P<samples>\d{1,15})(?:\s+(?P<time>[\d:.]+)(?:\s+(?P<date>[\d/]+))?)?)?)?\s*$"
 )
 SIGNAL_FORMAT = re.compile(r"^(?P<format>\d+)(?P<extra>[x:+].*)?$")
-GAIN = re.compile(r"^(?P<gain>[\d.eE+-]+)(?:\((?P<baseline>-?\d+)\))?(?:/(?P<unit>\S+))?$")
+GAIN = re.compile(r"^(?P<gain>[\d.eE+-]+)(?:\((?P<baseline>-?\d{1,10})\))?(?:/(?P<unit>\S+))?$")
 # bytes per sample, or None for the packed format 212 (two samples in three bytes)
 FORMATS = {"16": 2, "61": 2, "80": 1, "24": 3, "32": 4, "212": None}
 
@@ -63,75 +70,117 @@ def header_text(content: bytes) -> str | None:
         text = content.decode("ascii")
     except UnicodeDecodeError:
         return None
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    return text if lines and RECORD_LINE.match(lines[0].strip()) else None
+    lines = record_lines(text)
+    return text if lines and RECORD_LINE.match(lines[0]) else None
+
+
+def record_lines(text: str) -> list[str]:
+    """The header's lines without comments and blank lines."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def decode_header(content: bytes) -> str:
+    """A header's text; headers are ASCII, and a few kilobytes even for 64 signals."""
+    if len(content) > MAX_HEADER_BYTES:
+        raise UnreadableFile(f"the WFDB header is larger than {MAX_HEADER_BYTES} bytes")
+    try:
+        return content.decode("ascii")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(f"the WFDB header is not ASCII (byte {error.start})") from None
 
 
 def read(uploads: list[UploadedFile]) -> Recording:
     """Read a record from a zip or from header and signal file parts."""
     if len(uploads) == 1 and uploads[0].head(4) == ZIP_MAGIC:
-        header, paths, keep_alive = unpack_zip(uploads[0].path)
-    else:
-        keep_alive = []
-        headers = [
-            u
-            for u in uploads
-            if header_text(u.path.read_bytes()[:4096] if u.path.stat().st_size < 1 << 20 else b"")
-            is not None
-        ]
-        if len(headers) != 1:
-            raise UnsupportedFile("send exactly one WFDB header (.hea) with its signal files")
-        header = headers[0].path.read_text("ascii")
-        data_parts = [u for u in uploads if u is not headers[0]]
-        paths = {Path(u.filename).name: u.path for u in data_parts}
-        if len(data_parts) == 1:
-            paths[""] = data_parts[0].path  # a lone data part pairs with the header's only file
-    return parse_record(header, paths, keep_alive)
+        return read_zip(uploads[0].path)
+    headers = [u for u in uploads if header_text(u.head(4096)) is not None]
+    if len(headers) != 1:
+        raise UnsupportedFile("send exactly one WFDB header (.hea) with its signal files")
+    with open(headers[0].path, "rb") as header_file:
+        header = decode_header(header_file.read(MAX_HEADER_BYTES + 1))
+    data_parts = [u for u in uploads if u is not headers[0]]
+    paths = {Path(u.filename).name: u.path for u in data_parts}
+    if len(data_parts) == 1:
+        paths[""] = data_parts[0].path  # a lone data part pairs with the header's only file
+    return parse_record(header, lambda name: paths.get(name), [])
 
 
-def unpack_zip(path: Path) -> tuple[str, dict[str, Path], list]:
-    """The zip's header text and its other members copied to temporary files."""
+def read_zip(path: Path) -> Recording:
+    """A record from one zip: its header, and only the signal files that header names.
+
+    Every limit is checked on the archive's directory before anything is inflated: the member
+    count, the header's size, each named file's size, their total and its ratio to the zip's.
+    """
     try:
         archive = zipfile.ZipFile(path)
         members = [m for m in archive.infolist() if not m.is_dir()]
-        if sum(member.file_size for member in members) > MAX_EXTRACTED_BYTES:
-            raise UnreadableFile("the zip unpacks to more than 4 GiB")
-        headers = [m for m in members if m.filename.lower().endswith(".hea")]
-        if len(headers) != 1:
-            raise UnsupportedFile("the zip must hold exactly one WFDB header (.hea)")
-        header = archive.read(headers[0]).decode("ascii")
-        keep_alive, paths = [], {}
-        for member in members:
-            if member is headers[0]:
-                continue
-            copy = tempfile.NamedTemporaryFile("wb+", prefix="ecg-wfdb-")  # noqa: SIM115
-            with archive.open(member) as source:
-                shutil.copyfileobj(source, copy, length=1 << 20)
-            copy.flush()
-            keep_alive.append(copy)
-            paths[Path(member.filename).name] = Path(copy.name)
-        return header, paths, keep_alive
+    except Exception:  # zipfile raises many types (bad CRC, unknown versions, ...)
+        raise UnreadableFile("the zip's directory could not be read") from None
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise UnsupportedFile(f"the zip holds more than {MAX_ARCHIVE_MEMBERS} files")
+    headers = [m for m in members if m.filename.lower().endswith(".hea")]
+    if len(headers) != 1:
+        raise UnsupportedFile("the zip must hold exactly one WFDB header (.hea)")
+    if headers[0].file_size > MAX_HEADER_BYTES:
+        raise UnreadableFile(f"the WFDB header is larger than {MAX_HEADER_BYTES} bytes")
+    by_name = {Path(m.filename).name: m for m in members if m is not headers[0]}
+    budget = min(MAX_INFLATED_BYTES, MAX_INFLATION_RATIO * path.stat().st_size + (1 << 20))
+    keep_alive: list = []
+
+    def extract(name: str) -> Path | None:
+        """The named member, inflated to a temporary file, within the archive's budget."""
+        nonlocal budget
+        member = by_name.get(name) or (
+            next(iter(by_name.values())) if name == "" and len(by_name) == 1 else None
+        )
+        if member is None:
+            return None
+        budget -= member.file_size
+        if budget < 0:
+            raise UnreadableFile(
+                "the zip inflates to more than its files can hold: at most "
+                f"{MAX_INFLATION_RATIO} times its size, and {MAX_INFLATED_BYTES >> 30} GiB"
+            )
+        copy = tempfile.NamedTemporaryFile("wb+", prefix="ecg-wfdb-")  # noqa: SIM115
+        keep_alive.append(copy)
+        with archive.open(member) as source:  # stops at the member's declared size
+            shutil.copyfileobj(source, copy, length=1 << 20)
+        copy.flush()
+        return Path(copy.name)
+
+    try:
+        header = decode_header(archive.read(headers[0]))
+        return parse_record(header, extract, keep_alive)
     except (UnreadableFile, UnsupportedFile):
         raise
-    except Exception as error:  # zipfile raises many types (bad CRC, unknown versions, ...)
-        raise UnreadableFile(f"the zip could not be read: {error}") from None
+    except Exception:  # a damaged member surfaces as any of zipfile's or zlib's errors
+        raise UnreadableFile("a file in the zip is damaged (its data or checksum)") from None
 
 
-def parse_record(header: str, paths: dict[str, Path], keep_alive: list) -> Recording:
-    """Parse the header and set up block readers for each signal."""
-    lines = [
-        line.strip() for line in header.splitlines() if line.strip() and not line.startswith("#")
-    ]
+def parse_record(header: str, locate, keep_alive: list) -> Recording:
+    """Parse the header and set up block readers for each signal.
+
+    ``locate(file_name)`` gives the path of a signal file the header names, or None; "" asks for
+    the only data file there is. The signal count is held to the limit before any signal line
+    is read.
+    """
+    lines = record_lines(header)
+    if not lines:
+        raise UnreadableFile("the WFDB header has no record line (it is empty or only comments)")
     record = RECORD_LINE.match(lines[0])
     if record is None:
         raise UnreadableFile("the WFDB header's record line is malformed")
     if record["segments"]:
         raise UnsupportedFile("multi-segment WFDB records are not supported")
     count = int(record["signals"])
+    if count > MAX_LEADS:
+        raise UnsupportedFile(
+            f"the WFDB record has {count} signals; at most {MAX_LEADS} are accepted"
+        )
     if count == 0 or len(lines) < 1 + count:
         raise UnreadableFile(f"the WFDB header announces {count} signals but describes fewer")
     signals = [parse_signal(line) for line in lines[1 : 1 + count]]
-    frequency = float(record["frequency"] or 250)
+    frequency = number(record["frequency"] or "250", "sampling frequency")
     if not 0 < frequency <= 100_000:
         raise UnreadableFile(f"the WFDB sampling frequency {frequency} is out of range")
 
@@ -140,7 +189,7 @@ def parse_record(header: str, paths: dict[str, Path], keep_alive: list) -> Recor
         files.setdefault(signal.file_name, []).append(index)
     readers = {}
     for file_name, members in files.items():
-        path = paths.get(file_name) or (paths.get("") if len(files) == 1 else None)
+        path = locate(file_name) or (locate("") if len(files) == 1 else None)
         if path is None:
             raise UnreadableFile(f"the signal file {file_name!r} named by the header is missing")
         formats = {signals[i].format for i in members}
@@ -178,19 +227,32 @@ def parse_signal(line: str) -> Signal:
         raise UnsupportedFile(
             "WFDB signals with several samples per frame or skew are not supported"
         )
+    if extra.startswith("+") and not re.fullmatch(r"\+\d{1,15}", extra):
+        raise UnreadableFile(f"the WFDB byte offset {extra[:20]!r} is not a whole number")
     byte_offset = int(extra[1:]) if extra.startswith("+") else 0
     signal_calibration = None
-    adc_zero = int(fields[4]) if len(fields) > 4 and fields[4].lstrip("-").isdigit() else 0
+    adc_zero = int(fields[4]) if len(fields) > 4 and re.fullmatch(r"-?\d{1,10}", fields[4]) else 0
     if len(fields) > 2:
         gain = GAIN.match(fields[2])
         if gain is None:
             raise UnreadableFile(f"the WFDB gain field {fields[2]!r} is malformed")
-        adc_gain = float(gain["gain"])
+        adc_gain = number(gain["gain"], "gain")
         baseline = int(gain["baseline"]) if gain["baseline"] else adc_zero
         if adc_gain > 0:
             signal_calibration = calibration(gain["unit"] or "mV", 1 / adc_gain, baseline)
     description = " ".join(fields[8:]) if len(fields) > 8 else ""
     return Signal(fields[0], spec["format"], byte_offset, signal_calibration, description)
+
+
+def number(text: str, what: str) -> float:
+    """A finite number from a header field; anything else is a damaged header."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise UnreadableFile(f"the WFDB {what} {text[:20]!r} is not a number")
+    return value
 
 
 def base_time(record: re.Match) -> dt.datetime | None:

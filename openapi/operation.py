@@ -6,10 +6,13 @@ from typing import TypeVar
 
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from plumbing.errors import ApiError
 
 MAX_ERROR_DETAILS = 20
+# A body that is not an ECG needs kilobytes: credentials, a token, an account's fields.
+DEFAULT_MAX_BODY_BYTES = 16 * 1024
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -41,8 +44,8 @@ def operation(
     """Validate the JSON body and query into ``body=``/``query=``; serialize the returned model.
 
     With ``form``, a multipart/form-data request is accepted too: its fields are validated into
-    ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``, and
-    a ``max_body_setting`` class attribute of the form model names the setting that caps it.
+    ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``.
+    Bodies are capped by their model's ``max_body`` (see ``body_limit``).
     The view returns a ``response`` model instance, optionally with a dict of headers, or None
     when ``response`` is None (204-style responses), or, with ``media_type``, a Flask Response
     whose body is of that type.
@@ -75,16 +78,44 @@ def operation(
     return decorator
 
 
+def body_limit(model: type[BaseModel]) -> int:
+    """The most bytes a body of ``model`` may have: its ``max_body`` class attribute (bytes, or
+    the name of the setting that holds them), else DEFAULT_MAX_BODY_BYTES."""
+    limit = getattr(model, "max_body", DEFAULT_MAX_BODY_BYTES)
+    return current_app.config[limit] if isinstance(limit, str) else limit
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        "request_entity_too_large",
+        f"The request body is larger than the {limit} bytes this endpoint accepts.",
+    )
+
+
 def parse_json_body(model: type[Model]) -> Model:
-    """Parse and validate the request body; reading it enforces MAX_CONTENT_LENGTH (413)."""
+    """Parse and validate the request body, refusing it unread past the model's size limit.
+
+    A model may also screen the raw bytes (``screen_json``) before parsing, to refuse in linear
+    time what could never be valid rather than building millions of objects first.
+    """
     if not request.is_json:
         raise ApiError(
             415,
             "unsupported_media_type",
             f"The request body must be {media_types_of(request.endpoint)}.",
         )
+    limit = body_limit(model)
+    request.max_content_length = limit
     try:
-        return model.model_validate_json(request.get_data(cache=False))
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise too_large(limit) from None
+    screen = getattr(model, "screen_json", None)
+    if screen is not None:
+        screen(raw)
+    try:
+        return model.model_validate_json(raw)
     except ValidationError as failure:
         raise invalid_input(failure) from None
 
@@ -98,12 +129,13 @@ def media_types_of(endpoint: str | None) -> str:
 
 
 def parse_form(model: type[Model]) -> Model:
-    """Validate multipart form fields, under the body limit the form model names, if any."""
-    limit_setting = getattr(model, "max_body_setting", None)
-    if limit_setting is not None:
-        request.max_content_length = current_app.config[limit_setting]
+    """Validate multipart form fields, refusing the body past the form model's size limit."""
+    limit = body_limit(model)
+    request.max_content_length = limit
     try:
         return model.model_validate(request.form.to_dict(), strict=False)
+    except RequestEntityTooLarge:
+        raise too_large(limit) from None
     except ValidationError as failure:
         raise invalid_input(failure) from None
 
