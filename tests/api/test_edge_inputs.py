@@ -1,0 +1,71 @@
+"""Inputs at the edges that once answered 500: each is now a 4xx naming the problem."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+
+from tests.ecg_files import dicom_ecg_bytes, wfdb_record
+
+EDGE_DATES = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
+
+
+@pytest.mark.parametrize("date", EDGE_DATES)
+def test_a_json_date_whose_utc_leaves_the_calendar_is_a_400(api, user_token, date):
+    body = {"date": date, "leads": [{"name": "I", "signal": [1]}]}
+    response = api.request("POST", "/api/v1/ecgs", user_token, json=body)
+    assert response.status_code == 400
+    assert response.json()["details"][0]["field"] == "date"
+
+
+@pytest.mark.parametrize("date", EDGE_DATES)
+def test_a_form_date_whose_utc_leaves_the_calendar_is_a_400(api, user_token, date):
+    header, data = wfdb_record(np.zeros((10, 1), dtype=np.int16))
+    files = [("file", ("rec1.hea", header.encode())), ("file", ("rec1.dat", data))]
+    response = api.request("POST", "/api/v1/ecgs", user_token, files=files, data={"date": date})
+    assert response.status_code == 400
+    assert response.json()["details"][0]["field"] == "date"
+
+
+def test_a_dicom_acquisition_time_whose_utc_leaves_the_calendar_is_a_400(api, user_token):
+    content = dicom_ecg_bytes(np.zeros((10, 12), dtype=np.int16), acquired="99991231235959-1200")
+    response = api.request("POST", "/api/v1/ecgs", user_token, files={"file": ("x.dcm", content)})
+    assert response.status_code == 400
+    assert "calendar" in response.json()["message"]
+
+
+def wfdb_upload(api, token, header: str, data: bytes = b"\x00" * 40):
+    files = [("file", ("rec1.hea", header.encode("latin-1"))), ("file", ("rec1.dat", data))]
+    return api.request("POST", "/api/v1/ecgs", token, files=files)
+
+
+@pytest.mark.parametrize(
+    ("header", "problem"),
+    [
+        ("rec1 1 e 10\nrec1.dat 16 200/mV 16 0 0 0 0 I\n", "sampling frequency"),
+        ("rec1 1 360 10\nrec1.dat 16 1e5e5/mV 16 0 0 0 0 I\n", "gain"),
+        ("rec1 1 360 10\nrec1.dat 16+1a 200/mV 16 0 0 0 0 I\n", "byte offset"),
+        (f"rec1 1 360 10\nrec1.dat 16 200/mV 16 0 0 0 0 I\n#{'x' * 5000}\u00e9\n", "not ASCII"),
+    ],
+    ids=["frequency e", "gain 1e5e5", "byte offset 1a", "not ASCII past 4 KiB"],
+)
+def test_a_damaged_wfdb_header_is_a_400(api, user_token, header, problem):
+    response = wfdb_upload(api, user_token, header)
+    assert response.status_code == 400, response.text
+    assert problem in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "header", ["", "# only a comment\n# and another\n"], ids=["empty", "comments"]
+)
+def test_a_zip_whose_header_says_nothing_is_a_400(api, user_token, header):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("rec1.hea", header)
+        archive.writestr("rec1.dat", b"\x00" * 40)
+    response = api.request(
+        "POST", "/api/v1/ecgs", user_token, files={"file": ("rec.zip", buffer.getvalue())}
+    )
+    assert response.status_code == 400, response.text
+    assert "no record line" in response.json()["message"]
