@@ -11,6 +11,7 @@ import health
 import openapi
 from auth.first_admin import create_first_admin
 from auth.sessions import SessionStore
+from auth.throttle import KnownAddresses
 from auth.users import UserStore
 from plumbing import database, request_log, security_headers
 from plumbing.audit import AuditLog
@@ -55,7 +56,7 @@ def register_blueprints(app: Flask) -> None:
 # What `flask init` and `flask sweep` look after: every store's indexes, the first admin, and
 # the signal chunks of uploads that crashed.
 MAINTENANCE = Maintenance(
-    stores=(UserStore, SessionStore, AuditLog, RateLimits, EcgStore),
+    stores=(UserStore, SessionStore, AuditLog, RateLimits, KnownAddresses, EcgStore),
     create_first_admin=create_first_admin,
     sweep_orphans=lambda db: EcgStore(db).sweep_orphan_chunks(),
 )

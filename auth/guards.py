@@ -45,8 +45,13 @@ def authenticate() -> tuple[User, str]:
     return user, claims.session_id
 
 
-def roles_required(*roles: str):
-    """Let a view run only for authenticated callers holding one of ``roles``."""
+def roles_required(*roles: str, open_during_reset: bool = False):
+    """Let a view run only for authenticated callers holding one of ``roles``.
+
+    An account whose password an administrator reset may use only the views marked
+    ``open_during_reset`` (choosing its new password, logging out, who am I) until its owner
+    has chosen a new password: the reset password must not open anything else.
+    """
 
     def decorator(view):
         @functools.wraps(view)
@@ -55,6 +60,13 @@ def roles_required(*roles: str):
             if user.role not in roles:
                 raise ApiError(
                     403, "forbidden", f"This endpoint is for the {' or '.join(roles)} role only."
+                )
+            if user.password_reset_pending and not open_during_reset:
+                raise ApiError(
+                    403,
+                    "password_change_required",
+                    "An administrator reset this account's password: choose a new one with "
+                    "POST /api/v1/auth/password first.",
                 )
             g.current_user, g.session_id = user, session_id
             return view(*args, **kwargs)

@@ -49,6 +49,9 @@ class Identity(BaseModel):
 
     username: str
     role: Role
+    password_change_required: bool = Field(
+        description="An administrator reset the password: only POST /auth/password is open."
+    )
 
 
 class NewUser(StrictModel):
@@ -95,6 +98,9 @@ class UserOut(BaseModel):
     role: Role
     disabled: bool
     created_at: datetime
+    reset_pending: bool = Field(
+        description="An administrator reset the password; the owner has not chosen a new one."
+    )
 
     @classmethod
     def from_user(cls, user: User) -> "UserOut":
@@ -103,4 +109,5 @@ class UserOut(BaseModel):
             role=user.role,
             disabled=user.disabled,
             created_at=user.created_at,
+            reset_pending=user.password_reset_pending,
         )

@@ -85,7 +85,10 @@ def change_user(username: str, body: UserChanges):
     if changes.get("disabled") is True or changes.get("role") == USER:
         refuse_self_lockout(username)
     if "password" in changes:
+        # A reset password only lets the owner choose a new one (see roles_required), so an
+        # administrator who knows it still cannot read the account's ECGs.
         changes["password_hash"] = hash_password(changes.pop("password"))
+        changes["password_reset_pending"] = True
     user = users().update(username, changes)
     if user is None:
         raise user_not_found(username)
@@ -93,7 +96,14 @@ def change_user(username: str, body: UserChanges):
         # Tokens issued under the old role, password or state must not outlive the change.
         SessionStore(get_db()).end_all(user.id)
     fields = sorted(body.model_dump(exclude_none=True))
-    audit("user.changed", target=username, fields=fields, role=user.role, disabled=user.disabled)
+    audit(
+        "user.changed",
+        target=username,
+        fields=fields,
+        role=user.role,
+        disabled=user.disabled,
+        password_reset=("password" in fields),
+    )
     return UserOut.from_user(user)
 
 

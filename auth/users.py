@@ -30,6 +30,8 @@ class User:
     role: str
     disabled: bool
     created_at: datetime
+    # Set by an administrator's password reset until the owner chooses a new password.
+    password_reset_pending: bool = False
 
 
 def user_from_document(document: dict) -> User:
@@ -40,6 +42,7 @@ def user_from_document(document: dict) -> User:
         role=document["role"],
         disabled=document["disabled"],
         created_at=document["created_at"],
+        password_reset_pending=document.get("password_reset_pending", False),
     )
 
 

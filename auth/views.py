@@ -1,18 +1,18 @@
 """Logging in and out, renewing tokens, changing one's password, finding out who you are."""
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 
 from auth.guards import current_session, current_user, roles_required
 from auth.passwords import hash_password, verify_password
 from auth.schemas import Identity, LoginRequest, PasswordChange, RefreshRequest, TokenResponse
 from auth.sessions import Rotation, SessionStore
+from auth.throttle import guarded_attempt
 from auth.tokens import ACCESS, REFRESH, issue_token, read_token
 from auth.users import ROLES, User, UserStore
 from openapi.operation import operation
 from plumbing.audit import audit
 from plumbing.database import get_db
 from plumbing.errors import ApiError
-from plumbing.rate_limits import RateLimits, too_many
 
 TAG = "Authentication"
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
@@ -35,35 +35,31 @@ def token_pair(user: User, session_id: str, refresh_id: str) -> TokenResponse:
 
 
 @bp.post("/auth/login")
-@operation(tag=TAG, response=TokenResponse, body=LoginRequest, errors=(400, 401, 429, 503))
+@operation(tag=TAG, response=TokenResponse, body=LoginRequest, errors=(401, 429, 503))
 def login(body: LoginRequest):
     """Exchange a username and password for an access token and a refresh token.
 
-    A wrong password, an unknown user and a disabled account all get the same 401. After
-    LOGIN_FAILURES_PER_MINUTE failures for a username, or LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE
-    from an address, logins there get 429 with Retry-After until the minute is over.
+    A wrong password, an unknown user and a disabled account all get the same 401. Failures
+    are limited per account and address, per address, and per account from addresses it never
+    logged in from (LOGIN_FAILURES_PER_MINUTE, ..._PER_ADDRESS_..., ..._PER_ACCOUNT_...); past
+    a limit, logins there get 429 with Retry-After until the minute is over, even with the
+    right password, while the owner at a known address still gets in.
     """
-    limits, config = RateLimits(get_db()), current_app.config
-    failure_keys = {
-        f"login-failures:user:{body.username[:64]}": config["LOGIN_FAILURES_PER_MINUTE"],
-        f"login-failures:address:{request.remote_addr}": config[
-            "LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE"
-        ],
-    }
-    # Checked before the password, so guessing stops even for the right one.
-    if any(limits.count(key) >= limit for key, limit in failure_keys.items()):
-        audit("login.throttled", actor=body.username[:64], outcome="failure")
-        raise too_many("failed logins")
+    username = body.username[:64]
     found = UserStore(get_db()).credentials(body.username)
     user, password_hash = found if found else (None, None)
-    if not verify_password(password_hash, body.password) or user.disabled:
-        for key in failure_keys:
-            limits.hit(key)
-        audit("login.failed", actor=body.username[:64], outcome="failure")
+
+    def password_is_right() -> bool:
+        return verify_password(password_hash, body.password) and not user.disabled
+
+    if not guarded_attempt(get_db(), "login", username, password_is_right):
+        audit("login.failed", actor=username, outcome="failure")
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
     lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
     session_id, refresh_id = SessionStore(get_db()).start(user.id, lifetime)
-    audit("login.succeeded", actor=user.username)
+    audit(
+        "login.succeeded", actor=user.username, password_reset_pending=user.password_reset_pending
+    )
     return token_pair(user, session_id, refresh_id)
 
 
@@ -101,7 +97,7 @@ def refresh(body: RefreshRequest):
 
 
 @bp.post("/auth/logout")
-@roles_required(*ROLES)
+@roles_required(*ROLES, open_during_reset=True)
 @operation(tag=TAG, status=204)
 def logout():
     """End the caller's session: its access and refresh tokens stop working at once."""
@@ -110,24 +106,42 @@ def logout():
 
 
 @bp.post("/auth/password")
-@roles_required(*ROLES)
-@operation(tag=TAG, status=204, body=PasswordChange, errors=(400, 403, 415))
+@roles_required(*ROLES, open_during_reset=True)
+@operation(tag=TAG, status=204, body=PasswordChange, errors=(403, 429))
 def change_password(body: PasswordChange):
-    """Change the caller's password; every other session of the account ends."""
+    """Change the caller's password; every other session of the account ends.
+
+    After an administrator's reset this is the only thing the account can do: the reset
+    password opens this step, and the password chosen here opens the rest. Wrong current
+    passwords are limited as failed logins are.
+    """
     user = current_user()
     _, password_hash = UserStore(get_db()).credentials(user.username)
-    if not verify_password(password_hash, body.current_password):
+
+    def password_is_right() -> bool:
+        return verify_password(password_hash, body.current_password)
+
+    if not guarded_attempt(get_db(), "password", user.username, password_is_right):
         audit("password.changed", outcome="failure")
         raise ApiError(403, "wrong_password", "The current password is incorrect.")
-    UserStore(get_db()).update(user.username, {"password_hash": hash_password(body.new_password)})
+    changes = {"password_hash": hash_password(body.new_password), "password_reset_pending": False}
+    UserStore(get_db()).update(user.username, changes)
     ended = SessionStore(get_db()).end_all(user.id, keep=current_session())
-    audit("password.changed", other_sessions_ended=ended)
+    audit(
+        "password.changed",
+        other_sessions_ended=ended,
+        completed_reset=user.password_reset_pending,
+    )
 
 
 @bp.get("/auth/me")
-@roles_required(*ROLES)
+@roles_required(*ROLES, open_during_reset=True)
 @operation(tag=TAG, response=Identity)
 def me():
     """Return the caller's username and role."""
     user = current_user()
-    return Identity(username=user.username, role=user.role)
+    return Identity(
+        username=user.username,
+        role=user.role,
+        password_change_required=user.password_reset_pending,
+    )

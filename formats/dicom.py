@@ -45,12 +45,12 @@ def read(upload: UploadedFile) -> Recording:
         )
     if group is None:
         raise UnreadableFile("the DICOM ECG has no waveform data")
-    channel_count = group.get("NumberOfWaveformChannels")
-    if isinstance(channel_count, int) and channel_count > MAX_LEADS:
-        raise UnsupportedFile(
-            f"the DICOM file has {channel_count} channels; at most {MAX_LEADS} are accepted"
-        )
     try:
+        channel_count = int(group.NumberOfWaveformChannels)
+        if channel_count > MAX_LEADS:  # before any per-channel work
+            raise UnsupportedFile(
+                f"the DICOM file has {channel_count} channels; at most {MAX_LEADS} are accepted"
+            )
         samples = waveform_samples(group)
         channels = list(group.ChannelDefinitionSequence)
         labels = [channel_label(channel, index) for index, channel in enumerate(channels, 1)]

@@ -1,6 +1,6 @@
 """The audit trail: an append-only record of security events (never signals or passwords)."""
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
@@ -13,6 +13,7 @@ EVENTS = (
     "login.succeeded",
     "login.failed",
     "login.throttled",
+    "password.throttled",
     "token.refreshed",
     "token.reuse_detected",
     "session.ended",
@@ -34,11 +35,15 @@ class AuditLog:
         self.events = db.audit
 
     def ensure_indexes(self) -> None:
+        """The indexes of its queries, and the retention: MongoDB deletes entries older than
+        AUDIT_RETENTION_DAYS itself (the service's database role cannot delete them)."""
+        retention_seconds = current_app.config["AUDIT_RETENTION_DAYS"] * 24 * 3600
         self.events.create_indexes(
             [
                 IndexModel(NEWEST_FIRST),
                 IndexModel([("actor", ASCENDING), *NEWEST_FIRST]),
                 IndexModel([("event", ASCENDING), *NEWEST_FIRST]),
+                IndexModel([("at", ASCENDING)], expireAfterSeconds=retention_seconds),
             ]
         )
 

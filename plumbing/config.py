@@ -59,6 +59,10 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
         "LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE": _int_setting(
             environ, "LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE", 30, 1
         ),
+        "LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE": _int_setting(
+            environ, "LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE", 50, 1
+        ),
+        "AUDIT_RETENTION_DAYS": _int_setting(environ, "AUDIT_RETENTION_DAYS", 2192, 1),
         "UPLOADS_PER_MINUTE": _int_setting(environ, "UPLOADS_PER_MINUTE", 120, 0),
         "CORS_ALLOWED_ORIGINS": [
             origin.strip()

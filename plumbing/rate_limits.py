@@ -23,11 +23,6 @@ class RateLimits:
             [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
         )
 
-    def count(self, key: str) -> int:
-        """Events counted for ``key`` in the current window."""
-        counter = self.counters.find_one({"_id": window_key(key)}, {"count": True})
-        return counter["count"] if counter else 0
-
     def hit(self, key: str) -> int:
         """Count one event for ``key``; return the window's total."""
         window_end = datetime.fromtimestamp(current_window() * WINDOW_SECONDS + WINDOW_SECONDS, UTC)
@@ -41,6 +36,10 @@ class RateLimits:
             return_document=ReturnDocument.AFTER,
         )
         return counter["count"]
+
+    def release(self, key: str) -> None:
+        """Take back one event of ``key`` counted in this window (an attempt that succeeded)."""
+        self.counters.update_one({"_id": window_key(key)}, {"$inc": {"count": -1}})
 
 
 def current_window() -> int:

@@ -21,7 +21,7 @@ const readWrite = ["find", "insert", "update", "remove", "createIndex", "listInd
 ecg.createRole({
   role: "ecgService",
   privileges: [
-    ...["users", "sessions", "ecgs", "signal_chunks", "rate_limits"].map((collection) => ({
+    ...["users", "sessions", "ecgs", "signal_chunks", "rate_limits", "known_logins"].map((collection) => ({
       resource: { db: database, collection: collection },
       actions: readWrite,
     })),

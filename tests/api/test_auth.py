@@ -18,7 +18,7 @@ def test_login_returns_a_bearer_token_that_identifies_the_caller(api, user):
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] > 0
     me = api.request("GET", "/api/v1/auth/me", body["access_token"])
-    assert me.json() == {"username": username, "role": "user"}
+    assert me.json() == {"username": username, "role": "user", "password_change_required": False}
 
 
 def test_wrong_password_and_unknown_user_are_indistinguishable(api, user):

@@ -2,6 +2,7 @@
 
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -48,16 +49,79 @@ def login(api, username, password, client_address):
     )
 
 
-def test_five_failures_for_a_username_throttle_it_even_with_the_right_password(
+def test_five_failures_from_an_address_throttle_that_account_there_even_with_the_right_password(
     strict_api, user, fresh_window
 ):
     username, _ = user
+    attacker = address()
     for _ in range(5):
-        assert login(strict_api, username, "wrong-password", address()).status_code == 401
-    throttled = login(strict_api, username, USER_PASSWORD, address())
+        assert login(strict_api, username, "wrong-password", attacker).status_code == 401
+    throttled = login(strict_api, username, USER_PASSWORD, attacker)
     assert throttled.status_code == 429
     assert throttled.json()["error"] == "too_many_requests"
     assert 1 <= int(throttled.headers["Retry-After"]) <= 60
+
+
+def test_an_attacker_cannot_lock_the_owner_out(strict_api, user, fresh_window):
+    username, _ = user
+    owner = address()
+    assert login(strict_api, username, USER_PASSWORD, owner).status_code == 200
+    for _ in range(5):
+        login(strict_api, username, "wrong-password", address())
+    assert login(strict_api, username, USER_PASSWORD, owner).status_code == 200
+
+
+def test_many_addresses_guessing_one_account_are_stopped_but_its_owner_is_not(
+    strict_api, user, fresh_window
+):
+    username, _ = user
+    owner = address()
+    assert login(strict_api, username, USER_PASSWORD, owner).status_code == 200
+    statuses = [login(strict_api, username, "wrong", address()).status_code for _ in range(55)]
+    assert statuses[:50] == [401] * 50 and set(statuses[50:]) == {429}
+    assert login(strict_api, username, USER_PASSWORD, address()).status_code == 429
+    assert login(strict_api, username, USER_PASSWORD, owner).status_code == 200
+
+
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(
+    strict_api, user, admin_token, fresh_window
+):
+    username, _ = user
+    attacker = address()
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(
+            pool.map(
+                lambda _: login(strict_api, username, "wrong", attacker).status_code, range(40)
+            )
+        )
+    assert statuses.count(401) <= 5 and statuses.count(401) + statuses.count(429) == 40
+    failed = strict_api.request(
+        "GET", "/api/v1/audit", admin_token, params={"user": username, "event": "login.failed"}
+    )
+    assert len(failed.json()["items"]) <= 5
+
+
+def test_throttled_attempts_are_audited_once_per_window_not_one_by_one(
+    strict_api, user, admin_token, fresh_window
+):
+    username, _ = user
+    attacker = address()
+    for _ in range(25):
+        login(strict_api, username, "wrong", attacker)
+    throttled = strict_api.request(
+        "GET", "/api/v1/audit", admin_token, params={"user": username, "event": "login.throttled"}
+    )
+    assert len(throttled.json()["items"]) == 1
+
+
+def test_wrong_current_passwords_are_throttled_too(strict_api, user, fresh_window):
+    _, token = user
+    change = {"current_password": "not-it", "new_password": "another-password-1"}
+    statuses = [
+        strict_api.request("POST", "/api/v1/auth/password", token, json=change).status_code
+        for _ in range(7)
+    ]
+    assert statuses == [403] * 5 + [429] * 2
 
 
 def test_failures_from_one_address_throttle_that_address_only(
@@ -91,8 +155,8 @@ def test_uploads_beyond_the_limit_get_429_with_retry_after(strict_api, create_us
 def test_limits_are_shared_by_every_worker_and_server(api, strict_api, user, fresh_window):
     """Failures counted by one server throttle logins on the other: the counters live in MongoDB."""
     username, _ = user
-    for _ in range(5):
-        login(strict_api, username, "wrong-password", address())
+    for _ in range(5):  # from the address the other server sees this client at
+        login(strict_api, username, "wrong-password", "127.0.0.1")
     response = requests.post(
         api.url("/api/v1/auth/login"),
         json={"username": username, "password": USER_PASSWORD},

@@ -115,3 +115,34 @@ def test_deleting_a_user_deletes_their_ecgs(api, admin_token, user):
     new_token = api.login(username, USER_PASSWORD)
     assert api.request("GET", "/api/v1/ecgs", new_token).json()["items"] == []
     assert api.request("GET", "/api/v1/ecgs/kept-nowhere", new_token).status_code == 404
+
+
+def test_a_reset_password_opens_only_the_choice_of_a_new_one(api, admin_token, user):
+    """An admin who resets a password and logs in with it still cannot read the ECGs."""
+    username, owner_token = user
+    assert (
+        api.request("POST", "/api/v1/ecgs", owner_token, json=ecg_body("private")).status_code
+        == 201
+    )
+    reset = api.request(
+        "PATCH", f"/api/v1/users/{username}", admin_token, json={"password": "reset-by-admin"}
+    )
+    assert reset.json()["reset_pending"] is True
+    with_reset = api.login(username, "reset-by-admin")
+    for method, path in [("GET", "/api/v1/ecgs"), ("GET", "/api/v1/ecgs/private")]:
+        refused = api.request(method, path, with_reset)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "password_change_required"
+    assert api.request("GET", "/api/v1/auth/me", with_reset).json()["password_change_required"]
+    audit = api.request(
+        "GET", "/api/v1/audit", admin_token, params={"event": "user.changed", "user": "admin"}
+    ).json()["items"]
+    assert any(e["details"]["target"] == username and e["details"]["password_reset"] for e in audit)
+
+    change = {"current_password": "reset-by-admin", "new_password": "chosen-by-owner"}
+    assert api.request("POST", "/api/v1/auth/password", with_reset, json=change).status_code == 204
+    assert api.request("GET", "/api/v1/ecgs/private", with_reset).status_code == 200
+    assert (
+        api.request("GET", f"/api/v1/users/{username}", admin_token).json()["reset_pending"]
+        is False
+    )

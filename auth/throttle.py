@@ -1,0 +1,81 @@
+"""Throttling of password guesses that slows an attacker without locking the owner out.
+
+Every attempt is counted before its password is checked (so concurrent guesses cannot slip past
+the limit), and given back if it succeeds (so only failures use up a window). Three counters,
+each per one-minute window:
+- per account and address (LOGIN_FAILURES_PER_MINUTE): bites an attacker first, and only
+  at the attacker's own address;
+- per address (LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE): one address guessing many accounts;
+- per account from unknown addresses (LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE): many addresses
+  guessing one account. An address the account logged in from before is exempt, so the owner
+  still gets in while a distributed attack is refused.
+Throttled attempts go to the audit trail once per counter and window, not one by one.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app, request
+from pymongo import ASCENDING, IndexModel
+from pymongo.database import Database
+
+from plumbing.audit import audit
+from plumbing.rate_limits import RateLimits, too_many
+from plumbing.timestamps import current_time
+
+KNOWN_ADDRESS_DAYS = 90
+
+
+class KnownAddresses:
+    """Addresses each account logged in from lately (a TTL index forgets them)."""
+
+    def __init__(self, db: Database):
+        self.addresses = db.known_logins
+
+    def ensure_indexes(self) -> None:
+        self.addresses.create_indexes(
+            [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)]
+        )
+
+    def remember(self, account: str, address: str) -> None:
+        expires = current_time() + timedelta(days=KNOWN_ADDRESS_DAYS)
+        self.addresses.update_one(
+            {"_id": f"{account}|{address}"}, {"$set": {"expires_at": expires}}, upsert=True
+        )
+
+    def knows(self, account: str, address: str) -> bool:
+        return self.addresses.find_one({"_id": f"{account}|{address}"}, {"_id": True}) is not None
+
+
+def guarded_attempt(db: Database, kind: str, account: str, check: Callable[[], bool]) -> bool:
+    """Run one password ``check`` for ``account`` under the limits; 429 past them.
+
+    ``kind`` names what is guessed ("login", "password"); the result is the check's.
+    """
+    config, address = current_app.config, request.remote_addr or "unknown"
+    limits = RateLimits(db)
+    counters = {
+        f"{kind}-failures:account-address:{account}|{address}": config["LOGIN_FAILURES_PER_MINUTE"],
+        f"{kind}-failures:address:{address}": config["LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE"],
+    }
+    known = KnownAddresses(db)
+    if not known.knows(account, address):
+        counters[f"{kind}-failures:account:{account}"] = config[
+            "LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE"
+        ]
+    counted = []
+    for key, limit in counters.items():
+        count = limits.hit(key)
+        counted.append(key)
+        if count > limit:
+            if count == limit + 1:  # the first throttled attempt of this window, once
+                audit(
+                    f"{kind}.throttled", actor=account, outcome="failure", limit=key.split(":")[1]
+                )
+            raise too_many("failed attempts") from None
+    succeeded = check()
+    if succeeded:
+        for key in counted:
+            limits.release(key)
+        known.remember(account, address)
+    return succeeded
