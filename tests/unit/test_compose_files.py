@@ -88,3 +88,14 @@ def test_variables_are_substituted_as_compose_does(value, variables, expected):
 def test_a_required_variable_that_is_missing_stops_with_its_message():
     with pytest.raises(ValueError, match="set X in .env"):
         interpolate("${X:?set X in .env}", {})
+
+
+def test_the_app_is_reached_only_through_the_buffering_proxy():
+    stack = services("docker-compose.yml")
+    assert "ports" not in stack["app"]
+    assert stack["app"]["environment"]["PROXY_COUNT"] == "1"
+    proxy = stack["proxy"]
+    assert proxy["environment"]["ECG_UPSTREAM"] == "app:5000"
+    assert "./docker/nginx/templates:/etc/nginx/templates:ro" in proxy["volumes"]
+    template = (PROJECT_ROOT / "docker/nginx/templates/ecg-service.conf.template").read_text()
+    assert "${ECG_UPSTREAM}" in template and "${NGINX_PORT}" in template
