@@ -11,6 +11,7 @@ from openapi.models import StrictModel
 from recordings.model import EcgSummary
 
 MAX_SIGNAL_SLICE = 100_000
+MAX_BEATS = 100_000
 
 
 class CalibrationModel(StrictModel):
@@ -69,6 +70,13 @@ class EcgMetadata(BaseModel):
         )
 
 
+class SignalQualityOut(BaseModel):
+    """Whether the lead is usable, and the problems found (see the README's vocabulary)."""
+
+    usable: bool
+    problems: list[Literal["flat_line", "saturated", "noisy", "too_short"]]
+
+
 # One field per registered analysis, so adding an analysis documents its result too.
 LeadInsights = create_model(
     "LeadInsights",
@@ -78,21 +86,96 @@ LeadInsights = create_model(
         analysis.name: (analysis.result_type, Field(description=analysis.description))
         for analysis in LEAD_ANALYSES
     },
+    signal_quality=(
+        SignalQualityOut | None,
+        Field(None, description="Null for ECGs analysed before quality verdicts existed."),
+    ),
 )
 
 
+class HeartRate(BaseModel):
+    """Heart rate in beats per minute."""
+
+    mean: float = Field(description="60000 / the mean RR interval in ms.")
+    min: float = Field(description="The lowest rate over 10 consecutive RR intervals.")
+    max: float = Field(description="The highest rate over 10 consecutive RR intervals.")
+
+
+class RrIntervals(BaseModel):
+    """RR intervals in milliseconds (Task Force of the ESC and NASPE, 1996), excluding those
+    below 200 or above 3000 ms."""
+
+    mean: float
+    sdnn: float = Field(description="Standard deviation of the intervals (n - 1).")
+    rmssd: float = Field(description="Root mean square of successive differences.")
+
+
+class RhythmOut(BaseModel):
+    """The rhythm, from the beats of the whole recording."""
+
+    beats: int = Field(description="Heartbeats detected.")
+    heart_rate_bpm: HeartRate
+    rr_ms: RrIntervals
+    pnn50_percent: float = Field(
+        description="Share of successive RR differences above 50 ms, in percent."
+    )
+    classification: Literal["bradycardia", "normal", "tachycardia"] = Field(
+        description="Mean heart rate below 60 bpm, 60 to 100, above 100."
+    )
+    irregular: bool = Field(
+        description="More than 20 % of successive RR intervals differ from the previous by more "
+        "than 20 % of it."
+    )
+    leads_used: list[str] = Field(description="The leads the beats were detected on.")
+
+
 class EcgInsights(BaseModel):
-    """Insights of every lead of an ECG, in upload order."""
+    """Insights of an ECG: each lead's, in upload order, and its rhythm."""
 
     id: str
+    analysis_version: str | None = Field(description="The analysis that made these insights.")
     leads: list[LeadInsights]
+    rhythm: RhythmOut | None
+    rhythm_unavailable: str | None = Field(
+        description="Why there is no rhythm, when there is none."
+    )
 
     @classmethod
     def from_summary(cls, summary: EcgSummary) -> "EcgInsights":
+        analysis = summary.insights
+        unavailable = analysis.get("rhythm_unavailable")
+        if not analysis:
+            unavailable = (
+                "The ECG was analysed before rhythms were computed; it awaits re-analysis."
+            )
         return cls(
             id=summary.id,
+            analysis_version=analysis.get("analysis_version"),
             leads=[LeadInsights(name=lead.name, **lead.insights) for lead in summary.leads],
+            rhythm=analysis.get("rhythm"),
+            rhythm_unavailable=unavailable,
         )
+
+
+class BeatRange(BaseModel):
+    """Which beats to return: those at sample indices in [start, stop)."""
+
+    start: int = Field(
+        0, ge=0, description="First sample index, counted from the recording's start."
+    )
+    stop: int | None = Field(
+        None, ge=1, description="One past the last sample index; default the end."
+    )
+
+
+class EcgBeats(BaseModel):
+    """The sample indices of the detected beats in [start, stop)."""
+
+    id: str
+    sampling_frequency: float | None
+    start: int
+    stop: int
+    beats: list[int]
 
 
 class SignalRange(BaseModel):

@@ -1,12 +1,16 @@
 """The caller's ECGs. Admins are refused: their role manages accounts, never health data."""
 
+import numpy as np
 from flask import Blueprint, Response, current_app, stream_with_context, url_for
 
-from analysis import LeadAnalyses
+from analysis.recording import RecordingAnalysis
 from auth.guards import current_user, roles_required
 from auth.users import USER
 from ecg.schemas import (
+    MAX_BEATS,
     MAX_SIGNAL_SLICE,
+    BeatRange,
+    EcgBeats,
     EcgInsights,
     EcgMetadata,
     ExportQuery,
@@ -64,7 +68,7 @@ def count_upload() -> None:
 def store_recording(recording: Recording):
     """Ingest a recording for the caller; the 201 response with its Location."""
     try:
-        summary = ingest(ecgs(), current_user().id, recording, LeadAnalyses)
+        summary = ingest(ecgs(), current_user().id, recording, RecordingAnalysis)
     except UnreadableFile as unreadable:  # damage found only when the samples are read
         raise file_refused(unreadable) from None
     except EcgExists:
@@ -170,6 +174,39 @@ def get_lead_signal(ecg_id: str, lead_name: str, query: SignalRange):
     audit("ecg.read", ecg=ecg_id, view="signal", lead=lead_name, start=query.start, stop=stop)
     return LeadSignal(
         id=ecg.id, lead=lead_name, start=query.start, stop=stop, samples=samples.tolist()
+    )
+
+
+@bp.get("/ecgs/<ecg_id>/beats")
+@roles_required(USER)
+@operation(tag=TAG, response=EcgBeats, query=BeatRange, errors=(400, 404))
+def get_beats(ecg_id: str, query: BeatRange):
+    """Return the sample index of each detected heartbeat in [start, stop).
+
+    Indices count from the start of the recording; at most 100000 beats per request.
+    """
+    ecg = own_ecg(ecg_id)
+    length = max((lead.number_of_samples for lead in ecg.leads), default=0)
+    stop = length if query.stop is None else query.stop
+    if not query.start < stop <= length:
+        raise ApiError(
+            400, "invalid_range", f"Need 0 <= start < stop <= {length} (the recording's length)."
+        )
+    beats = ecgs().beats(ecg)
+    first, last = np.searchsorted(beats, [query.start, stop])
+    if last - first > MAX_BEATS:
+        raise ApiError(
+            400,
+            "range_too_large",
+            f"The range holds {last - first} beats; ask for at most {MAX_BEATS} at a time.",
+        )
+    audit("ecg.read", ecg=ecg_id, view="beats", start=query.start, stop=stop)
+    return EcgBeats(
+        id=ecg.id,
+        sampling_frequency=ecg.sampling_frequency,
+        start=query.start,
+        stop=stop,
+        beats=beats[first:last].tolist(),
     )
 
 

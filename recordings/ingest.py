@@ -14,36 +14,62 @@ class EmptyLead(ValueError):
     """A lead without samples."""
 
 
-class LeadAnalyser(Protocol):
-    """Whatever computes a lead's insights, fed the same blocks as storage."""
+class LeadRun(Protocol):
+    """What analyses one lead, fed the same blocks as storage."""
 
     def update(self, samples: np.ndarray) -> None: ...
 
-    def results(self) -> dict[str, int | float]: ...
+    def results(self) -> dict: ...
+
+
+class RecordingAnalysis(Protocol):
+    """What analyses a whole recording: per lead, then once for the ECG."""
+
+    def reading_order(self) -> list[int]: ...
+
+    def lead(self, index: int) -> LeadRun: ...
+
+    def lead_done(self, index: int, results: dict) -> None: ...
+
+    def finish(self) -> tuple[dict, np.ndarray]: ...
+
+
+def analyse_leads(recording: Recording, analysis: RecordingAnalysis, write=None) -> list[dict]:
+    """Feed every lead to the analyses (and to ``write(index, block)``), in their order."""
+    results: dict[int, dict] = {}
+    for index in analysis.reading_order():
+        run = analysis.lead(index)
+        samples = 0
+        for block in recording.leads[index].blocks():
+            if write is not None:
+                write(index, block)
+            run.update(block)
+            samples += block.size
+        if samples == 0:
+            raise EmptyLead(recording.leads[index].name)
+        results[index] = {**run.results(), "number_of_samples": samples}
+        analysis.lead_done(index, results[index])
+    return [results[index] for index in range(len(recording.leads))]
 
 
 def ingest(
     store: EcgStore,
     owner: ObjectId,
     recording: Recording,
-    analyser: Callable[[], LeadAnalyser],
+    analyse: Callable[[Recording], RecordingAnalysis],
 ) -> EcgSummary:
     """Store and analyse a recording; it becomes visible only once complete.
 
-    The analyses are handed in (``analysis.LeadAnalyses`` in the service), so the domain does not
-    depend on them.
+    The analyses are handed in (``analysis.recording.RecordingAnalysis`` in the service), so
+    the domain does not depend on them.
     """
+    analysis = analyse(recording)
     with store.writer(owner, recording.id) as writer:
-        leads = []
-        for index, lead in enumerate(recording.leads):
-            analyses = analyser()
-            for block in lead.blocks():
-                writer.append(index, block)
-                analyses.update(block)
-            number_of_samples = writer.stored.get(index, 0)
-            if number_of_samples == 0:
-                raise EmptyLead(lead.name)
-            leads.append(
-                LeadSummary(lead.name, number_of_samples, analyses.results(), lead.calibration)
-            )
-        return writer.commit(recording.date, recording.sampling_frequency, leads)
+        results = analyse_leads(recording, analysis, writer.append)
+        insights, beats = analysis.finish()
+        writer.append_beats(beats)
+        leads = [
+            LeadSummary(lead.name, result.pop("number_of_samples"), result, lead.calibration)
+            for lead, result in zip(recording.leads, results, strict=True)
+        ]
+        return writer.commit(recording.date, recording.sampling_frequency, leads, insights)

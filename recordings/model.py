@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -69,7 +69,7 @@ class LeadSummary:
 
     name: str
     number_of_samples: int
-    insights: dict[str, int | float]
+    insights: dict  # each lead analysis's result, and its signal quality
     calibration: Calibration | None = None
 
 
@@ -84,6 +84,8 @@ class EcgSummary:
     created_at: datetime
     leads: list[LeadSummary]
     sampling_frequency: float | None = None
+    # The ECG's own insights: the analysis version, the rhythm or why it is unavailable.
+    insights: dict = field(default_factory=dict)
 
     def lead_index(self, name: str) -> int | None:
         """Position of the named lead, or None."""

@@ -31,6 +31,8 @@ WITHOUT_SIGNALS = {"inline_chunks": False}
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 # An ingest older than this without its ECG document has died; its chunks can go.
 ABANDONED_AFTER = timedelta(hours=6)
+# The series of detected beats (sample indices) is stored like a lead's signal, under this index.
+BEATS_SERIES = -1
 
 
 class EcgExists(Exception):
@@ -125,11 +127,52 @@ class EcgStore:
         Only the encodings are read, never the samples.
         """
         if ecg.inline:
-            document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks.encoding": True})
-            encodings = {chunk["encoding"] for chunk in document["inline_chunks"]}
+            fields = {"inline_chunks.encoding": True, "inline_chunks.lead": True}
+            document = self.ecgs.find_one({"_id": ecg.key}, fields)
+            encodings = {
+                chunk["encoding"]
+                for chunk in document["inline_chunks"]
+                if chunk["lead"] != BEATS_SERIES
+            }
         else:
-            encodings = set(self.chunks.distinct("encoding", {"ecg": ecg.key}))
+            query = {"ecg": ecg.key, "lead": {"$ne": BEATS_SERIES}}
+            encodings = set(self.chunks.distinct("encoding", query))
         return any(is_wider_than_int16(encoding) for encoding in encodings)
+
+    def beats(self, ecg: EcgSummary) -> np.ndarray:
+        """The sample indices of the ECG's detected beats, in order (empty if none)."""
+        pieces = [
+            decode_signal(p["encoding"], p["data"]) for p in self._chunks_of(ecg, BEATS_SERIES)
+        ]
+        return np.concatenate(pieces).astype(np.int64) if pieces else np.empty(0, dtype=np.int64)
+
+    def outdated(self, analysis_version: str) -> Iterator[EcgSummary]:
+        """ECGs of every owner whose insights an older analysis made, in storage order."""
+        query = {"analysis.analysis_version": {"$ne": analysis_version}}
+        for document in self.ecgs.find(query, WITHOUT_SIGNALS).sort("_id", ASCENDING):
+            yield summary_from_document(document)
+
+    def replace_analysis(
+        self, ecg: EcgSummary, lead_insights: list[dict], insights: dict, beats: np.ndarray
+    ) -> None:
+        """Store a new analysis of a stored ECG: its beats first, its version last, so an
+        interrupted re-analysis leaves the old version in place and is simply done again."""
+        documents = beat_chunks(beats)
+        if ecg.inline:
+            self.ecgs.update_one(
+                {"_id": ecg.key}, {"$pull": {"inline_chunks": {"lead": BEATS_SERIES}}}
+            )
+            if documents:
+                self.ecgs.update_one(
+                    {"_id": ecg.key}, {"$push": {"inline_chunks": {"$each": documents}}}
+                )
+        else:
+            self.chunks.delete_many({"ecg": ecg.key, "lead": BEATS_SERIES})
+            if documents:
+                self.chunks.insert_many([{"ecg": ecg.key, **d} for d in documents])
+        changes = {f"leads.{i}.insights": lead for i, lead in enumerate(lead_insights)}
+        self.ecgs.update_one({"_id": ecg.key}, {"$set": {**changes, "analysis": insights}})
+        self.fetched_inline.pop(ecg.key, None)
 
     def delete(self, owner: ObjectId, ecg_id: str) -> bool:
         """Delete one of the owner's ECGs; False if the owner has none with this id."""
@@ -175,6 +218,14 @@ class EcgWriter:
         limit = self.store.max_samples
         if limit is not None and self.total_samples > limit:
             raise EcgTooLarge(self.ecg_id)
+        self._append(lead_index, samples)
+
+    def append_beats(self, beats: np.ndarray) -> None:
+        """Store the detected beats with the signals (they do not count as samples)."""
+        if beats.size:
+            self._append(BEATS_SERIES, beats.astype(np.int32))
+
+    def _append(self, lead_index: int, samples: np.ndarray) -> None:
         self.pending.setdefault(lead_index, []).append(samples)
         self.stored[lead_index] = self.stored.get(lead_index, 0) + samples.size
         pending_size = sum(block.size for block in self.pending[lead_index])
@@ -225,6 +276,7 @@ class EcgWriter:
         date: datetime,
         sampling_frequency: float | None,
         leads: list[LeadSummary],
+        insights: dict | None = None,
     ) -> EcgSummary:
         """Write the remaining chunks, then the document that makes the ECG visible."""
         self._keep([doc for lead in list(self.pending) for doc in self._chunks(lead, final=True)])
@@ -236,6 +288,7 @@ class EcgWriter:
             "created_at": current_time(),
             "sampling_frequency": sampling_frequency,
             "leads": [lead_document(lead) for lead in leads],
+            "analysis": insights or {},
             "inline": self.inline is not None,
         }
         if self.inline is not None:
@@ -277,6 +330,7 @@ def summary_from_document(document: dict) -> EcgSummary:
         date=document["date"],
         created_at=document["created_at"],
         sampling_frequency=document.get("sampling_frequency"),
+        insights=document.get("analysis", {}),
         leads=[
             LeadSummary(
                 name=lead["name"],
@@ -287,3 +341,15 @@ def summary_from_document(document: dict) -> EcgSummary:
             for lead in document["leads"]
         ],
     )
+
+
+def beat_chunks(beats: np.ndarray) -> list[dict]:
+    """The chunk documents of a beats series."""
+    values = beats.astype(np.int32)
+    documents = []
+    for seq, offset in enumerate(range(0, values.size, SAMPLES_PER_CHUNK)):
+        encoding, payload = encode_signal(values[offset : offset + SAMPLES_PER_CHUNK])
+        documents.append(
+            {"lead": BEATS_SERIES, "seq": seq, "encoding": encoding, "data": Binary(payload)}
+        )
+    return documents

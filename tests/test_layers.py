@@ -21,7 +21,7 @@ WEB_LIBRARIES = {"flask", "flask_cors", "flask_swagger_ui", "werkzeug", "pydanti
 MAY_IMPORT = {
     "plumbing": set(),
     "recordings": {"plumbing"},
-    "analysis": set(),
+    "analysis": {"recordings"},
     "formats": {"recordings", "plumbing"},
 }
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from bson import ObjectId
 
-from analysis import LeadAnalyses
+from analysis.recording import RecordingAnalysis
 from plumbing.database import get_db
 from plumbing.timestamps import current_time
 from recordings.ingest import EmptyLead, ingest
@@ -47,7 +47,7 @@ def recording(ecg_id: str, *lead_blocks) -> Recording:
 
 def store_and_analyse(store: EcgStore, owner: ObjectId, recording: Recording):
     """Ingest as the service does, with every registered analysis."""
-    return ingest(store, owner, recording, LeadAnalyses)
+    return ingest(store, owner, recording, RecordingAnalysis)
 
 
 def blocks_of(samples: int, size: int) -> list[np.ndarray]:

@@ -1,0 +1,78 @@
+"""Heartbeats (QRS complexes): sleepecg's detector, run on a recording a segment at a time.
+
+sleepecg (BSD-3, a C extension) was the most accurate detector per millisecond measured here,
+and it is scale-invariant, so uncalibrated uploads work. A long recording is analysed in
+segments of SEGMENT_SECONDS with OVERLAP_SECONDS of context on each side, so memory stays
+bounded; beats are kept only from each segment's core. sleepecg's thresholds adapt over the
+whole history (exponential averages, a mean of recent intervals), so no overlap makes the
+result provably the same as analysing the whole signal at once; with these two figures it is
+the same, within a sample, on every validation record (tested), where shorter segments or
+contexts differed on some.
+"""
+
+import numpy as np
+from sleepecg import detect_heartbeats
+
+SEGMENT_SECONDS = 600
+OVERLAP_SECONDS = 120
+# Below this a QRS complex spans too few samples to be found reliably.
+MIN_SAMPLING_FREQUENCY = 50.0
+# Two detections closer than this are one beat seen from two segments (no heart beats faster).
+REFRACTORY_SECONDS = 0.2
+
+
+class BeatDetector:
+    """Finds the beats of one lead, fed consecutive blocks of its samples."""
+
+    def __init__(self, sampling_frequency: float):
+        self.sampling_frequency = sampling_frequency
+        self.segment = max(1, round(SEGMENT_SECONDS * sampling_frequency))
+        self.overlap = round(OVERLAP_SECONDS * sampling_frequency)
+        self.refractory = round(REFRACTORY_SECONDS * sampling_frequency)
+        self.buffer = np.empty(0, dtype=np.float64)
+        self.buffer_start = 0  # index in the lead of buffer[0]
+        self.final_until = 0  # beats before this index are decided
+        self.found: list[np.ndarray] = []
+
+    def update(self, samples: np.ndarray) -> None:
+        self.buffer = np.concatenate([self.buffer, samples.astype(np.float64)])
+        while True:
+            context = self.final_until - self.buffer_start  # left context already in the buffer
+            core_end = self.final_until + self.segment
+            if self.buffer_start + self.buffer.size < core_end + self.overlap:
+                return
+            window = self.buffer[: context + self.segment + self.overlap]
+            self._keep(self._detect(window), core_end)
+            keep_from = max(self.buffer_start, self.final_until - self.overlap)
+            self.buffer = self.buffer[keep_from - self.buffer_start :]
+            self.buffer_start = keep_from
+
+    def _detect(self, window: np.ndarray) -> np.ndarray:
+        if window.size < max(2, 2 * self.refractory) or window.min() == window.max():
+            return np.empty(0, dtype=np.int64)  # sleepecg refuses flat signals: no beats
+        return np.asarray(detect_heartbeats(window, self.sampling_frequency), dtype=np.int64)
+
+    def _keep(self, detected: np.ndarray, core_end: int | None) -> None:
+        """Keep the detections in [final_until, core_end) and mark them decided."""
+        beats = detected + self.buffer_start
+        beats = beats[beats >= self.final_until]
+        if core_end is not None:
+            beats = beats[beats < core_end]
+        last = next((found[-1] for found in reversed(self.found) if found.size), None)
+        if last is not None:
+            beats = beats[beats - last >= self.refractory]
+        self.found.append(beats)
+        if core_end is not None:
+            self.final_until = core_end
+
+    def result(self) -> np.ndarray:
+        """Every beat's sample index, in order."""
+        if self.buffer.size:
+            self._keep(self._detect(self.buffer), None)
+            self.buffer = np.empty(0, dtype=np.float64)
+        return np.concatenate(self.found) if self.found else np.empty(0, dtype=np.int64)
+
+
+def detect_all(signal: np.ndarray, sampling_frequency: float) -> np.ndarray:
+    """The beats of a whole signal at once (the reference the segmented detector must match)."""
+    return np.asarray(detect_heartbeats(signal.astype(np.float64), sampling_frequency))

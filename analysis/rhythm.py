@@ -1,0 +1,80 @@
+"""Heart rate, RR intervals and their variability, from the beats of a whole recording.
+
+Time-domain definitions of the Task Force of the ESC and NASPE (1996): SDNN is the standard
+deviation (n - 1) of the intervals, RMSSD the root mean square of successive differences, pNN50
+the share of successive differences above 50 ms. The service does not classify beats, so the
+intervals are all RR intervals rather than strictly normal-to-normal ones, except those no heart
+can produce: below 200 ms (300 bpm) or above 3000 ms (20 bpm), which are a missed or a doubled
+detection; they are excluded, with the successive differences they take part in.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_RR_MS, MAX_RR_MS = 200.0, 3000.0
+WINDOW_INTERVALS = 10  # heart rate min and max are over 10 consecutive intervals
+BRADYCARDIA_BPM, TACHYCARDIA_BPM = 60.0, 100.0
+# Irregular: more than a fifth of successive intervals differ from the previous one by more than
+# a fifth of it (the 20 % criterion of Malik et al., 1989, applied as a count).
+IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
+MIN_BEATS = 3
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """The rhythm section of an ECG's insights."""
+
+    beats: int
+    heart_rate_bpm: dict[str, float]
+    rr_ms: dict[str, float]
+    pnn50_percent: float
+    classification: str
+    irregular: bool
+
+
+class RhythmUnavailable(ValueError):
+    """Why there is no rhythm section (a sentence)."""
+
+
+def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
+    """The rhythm of ``beats`` (sample indices, sorted); RhythmUnavailable if too few."""
+    if beats.size < MIN_BEATS:
+        raise RhythmUnavailable(
+            f"{beats.size} heartbeats were found; the rhythm needs at least {MIN_BEATS}."
+        )
+    intervals = np.diff(beats) * (1000.0 / sampling_frequency)
+    possible = (intervals >= MIN_RR_MS) & (intervals <= MAX_RR_MS)
+    rr = intervals[possible]
+    if rr.size < 2:
+        raise RhythmUnavailable("Fewer than 2 of the RR intervals lie between 200 and 3000 ms.")
+    # Successive differences only between two adjacent intervals that were both kept.
+    adjacent = possible[1:] & possible[:-1]
+    successive = np.diff(intervals)[adjacent]
+    window = min(WINDOW_INTERVALS, rr.size)
+    window_means = np.convolve(rr, np.ones(window) / window, mode="valid")
+    mean_rr = float(rr.mean())
+    mean_bpm = 60000.0 / mean_rr
+    changes = np.abs(successive) / intervals[:-1][adjacent] if successive.size else successive
+    return Rhythm(
+        beats=int(beats.size),
+        heart_rate_bpm={
+            "mean": round(mean_bpm, 1),
+            "min": round(60000.0 / float(window_means.max()), 1),
+            "max": round(60000.0 / float(window_means.min()), 1),
+        },
+        rr_ms={
+            "mean": round(mean_rr, 1),
+            "sdnn": round(float(rr.std(ddof=1)), 1),
+            "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else 0.0,
+        },
+        pnn50_percent=round(float(np.mean(np.abs(successive) > 50) * 100), 1)
+        if successive.size
+        else 0.0,
+        classification="bradycardia"
+        if mean_bpm < BRADYCARDIA_BPM
+        else "tachycardia"
+        if mean_bpm > TACHYCARDIA_BPM
+        else "normal",
+        irregular=bool(changes.size and np.mean(changes > IRREGULAR_CHANGE) > IRREGULAR_SHARE),
+    )
