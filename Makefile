@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NODE_TOOLS := devtools/node
 
-.PHONY: tools run test inspect lint format clean
+.PHONY: tools nginx run test inspect fuzz lint format clean
 
 # The virtual environment is rebuilt only when the requirements change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -19,16 +19,29 @@ $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/
 	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error
 	touch $@
 
+# nginx (Debian's), for the rehearsal of the compose stack's proxy; installed here when missing
+# and the machine allows it (root with apt-get), as .ci/run does.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx; \
+	  else echo "nginx is needed by tests/deployment: install Debian's nginx package"; exit 1; fi; }
+
 tools: $(VENV)/.installed $(NODE_TOOLS)/node_modules/.installed
 
 run: tools
 	$(BIN)/python -m devtools.serve
 
-test: tools lint
+test: tools nginx lint
 	$(BIN)/python -m pytest
 
 inspect: tools
 	$(BIN)/python -m devtools.inspect
+
+# schemathesis' examples, coverage and fuzzing phases against a server of its own, as a user and
+# as an admin, FUZZ_MINUTES (default 10) each; see devtools/fuzz.py for the other settings.
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m devtools.fuzz
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

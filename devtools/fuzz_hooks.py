@@ -9,6 +9,10 @@ SCHEMATHESIS_HOOKS: the same exclusions as tests/api/test_fuzz.py, for the CLI.
   cannot state every rule: ECG uploads and lists (/api/v1/ecgs), and requests with a cursor (only
   the API makes cursors). The CLI can only switch a check off for whole operations, so the built-in
   check is excluded and POSITIVE_DATA_ACCEPTANCE below, which wraps it, runs instead.
+- The accounts this harness relies on (FUZZ_PROTECTED_USERNAMES: the accounts under test and
+  their logout siblings) are never changed or deleted: schemathesis reuses the usernames it sees in
+  responses (``/auth/me``, the user list), and an admin resetting the password, role or state of
+  the account under test ends its session, leaving the rest of the run to 401s.
 - Every request gets an X-Request-ID naming its case, so a failure's server log lines (and the
   traceback of a 500) can be found from the request schemathesis prints.
 """
@@ -16,13 +20,15 @@ SCHEMATHESIS_HOOKS: the same exclusions as tests/api/test_fuzz.py, for the CLI.
 import itertools
 import os
 import threading
+import time
 
 import requests
 import schemathesis
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from devtools.fuzz_rules import beyond_schema
+
 LOGOUT_PATH = "/api/v1/auth/logout"
-RULES_BEYOND_SCHEMA = {"/api/v1/ecgs"}
 REQUEST_ID_PREFIX = os.environ.get("FUZZ_REQUEST_ID_PREFIX", "fuzz")
 POSITIVE_DATA_ACCEPTANCE = "positive_data_acceptance_within_schema"
 
@@ -30,13 +36,21 @@ _request_numbers = itertools.count(1)
 _request_numbers_lock = threading.Lock()
 
 
-def open_session(username: str, password: str) -> str:
-    """A new session's access token."""
-    response = requests.post(
-        f"{os.environ['FUZZ_BASE_URL']}/api/v1/auth/login",
-        json={"username": username, "password": password},
-        timeout=60,
-    )
+USERS_PATH = "/api/v1/users/{username}"
+PROTECTED_USERNAMES = set(filter(None, os.environ.get("FUZZ_PROTECTED_USERNAMES", "").split(",")))
+
+
+def open_session(username: str, password: str, attempts: int = 3) -> str:
+    """A new session's access token (waiting out the throttle the fuzzer's failed logins cause)."""
+    for attempt in range(attempts):
+        response = requests.post(
+            f"{os.environ['FUZZ_BASE_URL']}/api/v1/auth/login",
+            json={"username": username, "password": password},
+            timeout=60,
+        )
+        if response.status_code != 429 or attempt == attempts - 1:
+            break
+        time.sleep(min(60, int(response.headers.get("Retry-After", "10"))))
     response.raise_for_status()
     return response.json()["access_token"]
 
@@ -66,13 +80,21 @@ def before_call(context, case, kwargs):
         kwargs["headers"]["X-Request-ID"] = case.headers["X-Request-ID"]
 
 
-def beyond_schema(case) -> bool:
-    return case.path in RULES_BEYOND_SCHEMA or "cursor" in (case.query or {})
+@schemathesis.hook
+def filter_case(context, case):
+    """Leave the harness's own accounts alone (see the module's docstring)."""
+    if case.path != USERS_PATH or case.method.upper() not in ("PATCH", "DELETE"):
+        return True
+    return (case.path_parameters or {}).get("username") not in PROTECTED_USERNAMES
+
+
+def case_beyond_schema(case) -> bool:
+    return beyond_schema(case.path, case.query)
 
 
 @schemathesis.check
 def positive_data_acceptance_within_schema(ctx, response, case):
     """positive_data_acceptance, where the schema states every rule of the operation."""
-    if beyond_schema(case):
+    if case_beyond_schema(case):
         return None
     return positive_data_acceptance(ctx, response, case)

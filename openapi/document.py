@@ -18,9 +18,11 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or not the caller's.",
     409: "Conflicts with existing data.",
     413: "The request or the ECG is too large.",
+    414: "The request line (method, path and query) is longer than the server accepts.",
     415: "The body or file is of a type this endpoint does not accept.",
     422: "The ECG cannot be given in the requested form.",
     429: "Too many requests; Retry-After says when to try again.",
+    431: "The request's headers are larger than the server accepts.",
     503: "The database is unreachable.",
 }
 DESCRIPTION = """\
@@ -96,7 +98,8 @@ def describe_operation(
         if declared.form is not None:
             content["multipart/form-data"] = {"schema": form_schema(declared.form)}
         described["requestBody"] = {"required": True, "content": content}
-    errors = set(declared.errors)
+    # The server refuses an over-long request line or oversized headers on any route.
+    errors = set(declared.errors) | {414, 431}
     if declared.body is not None:
         # Every declared body is parsed by the decorator: invalid (400), over the size limit
         # (413) or not JSON (415), whatever the view itself adds.

@@ -28,3 +28,21 @@ def test_login_without_a_json_body_is_a_documented_415(api):
     document = api.request("GET", "/api/v1/openapi.json").json()
     for path in ("/api/v1/auth/login", "/api/v1/auth/refresh"):
         assert "415" in document["paths"][path]["post"]["responses"]
+
+
+def test_an_over_long_cursor_is_a_documented_json_414(api, user_token):
+    """Found by `make fuzz`: a 6 KB cursor passed gunicorn's line limit undocumented."""
+    response = api.request("GET", "/api/v1/ecgs", user_token, params={"cursor": "é" * 3000})
+    assert response.status_code == 414
+    assert response.json()["error"] == "uri_too_long"
+    document = api.request("GET", "/api/v1/openapi.json").json()
+    assert "414" in document["paths"]["/api/v1/ecgs"]["get"]["responses"]
+
+
+def test_an_oversized_refresh_body_is_a_413_before_validation(api):
+    """Found by `make fuzz`: a 24 KB refresh token is refused by its size, documented."""
+    response = api.request("POST", "/api/v1/auth/refresh", json={"refresh_token": "x" * 24_000})
+    assert response.status_code == 413
+    assert response.json()["error"] == "request_entity_too_large"
+    document = api.request("GET", "/api/v1/openapi.json").json()
+    assert "413" in document["paths"]["/api/v1/auth/refresh"]["post"]["responses"]
