@@ -7,7 +7,8 @@ every check on, with the hooks of devtools/fuzz_hooks.py (the exclusions of
 tests/api/test_fuzz.py, and the harness's own accounts left alone). It then prints a summary:
 requests by status as the server logged them, requests gunicorn refused before the app, each
 failure schemathesis reported with its curl command, and the app's exceptions with their
-tracebacks. It exits 1 if there was any of those failures or exceptions, 130 if interrupted, and
+tracebacks. Then it damages files of every format FORMAT_MUTATIONS times each (default 20000) and
+reads them. It exits 1 if there was any of those failures or exceptions, 130 if interrupted, and
 stops everything it started in every case (Ctrl-C and SIGTERM included).
 
 Settings, all optional: FUZZ_MINUTES (per role), FUZZ_ROLES (``user,admin``), FUZZ_SEED (random
@@ -411,7 +412,24 @@ def main() -> int:
         or any(not message.startswith("[WARNING]") for message in run.gunicorn)
         for run in runs
     )
-    return 1 if failed else 0
+    files_failed = mutate_files(seed)
+    return 1 if failed or files_failed else 0
+
+
+def mutate_files(seed: int) -> bool:
+    """Damaged files for every reader (EDF, EDF+, BDF, DICOM, WFDB, zipped WFDB): the mutation
+    test of the suite with FORMAT_MUTATIONS (default 20000) per format and this run's seed.
+    Returns whether any damage raised anything but the readers' own 4xx errors."""
+    mutations = setting("FORMAT_MUTATIONS", "20000")
+    print(f"fuzz: {mutations} damaged files per format, seed {seed}", flush=True)
+    environment = child_environment(FORMAT_MUTATIONS=mutations, FORMAT_MUTATION_SEED=str(seed))
+    test = PROJECT_ROOT / "tests" / "unit" / "test_format_mutations.py"
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)],
+        cwd=PROJECT_ROOT,
+        env=environment,
+    )
+    return finished.returncode != 0
 
 
 if __name__ == "__main__":

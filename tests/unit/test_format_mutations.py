@@ -1,17 +1,32 @@
 """Damaged files: whatever the damage, readers fail only with the errors the API turns into 4xx."""
 
+import io
+import os
 import zipfile
 from pathlib import Path
 
+import edfio
 import numpy as np
 import pytest
 
 from formats import UnreadableFile, UnsupportedFile, UploadedFile, read_recording
 from tests.ecg_files import dicom_ecg_bytes, ecg_like, edf_bytes, wfdb_record
 
-MUTATIONS_PER_FORMAT = 500
+# `make fuzz` raises these (FORMAT_MUTATIONS) and draws new seeds (FORMAT_MUTATION_SEED).
+MUTATIONS_PER_FORMAT = int(os.environ.get("FORMAT_MUTATIONS", "500"))
+SEED = int(os.environ.get("FORMAT_MUTATION_SEED", "0"))
 # edfio warns about the damage it meets; the assertions are about what it raises.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def bdf_bytes(leads: list[np.ndarray]) -> bytes:
+    signals = [
+        edfio.BdfSignal.from_digital(lead.astype(np.int32) * 100, 250, label=f"L{index}")
+        for index, lead in enumerate(leads)
+    ]
+    buffer = io.BytesIO()
+    edfio.Bdf(signals).write(buffer)
+    return buffer.getvalue()
 
 
 def valid_files() -> dict[str, list[tuple[str, bytes]]]:
@@ -19,6 +34,7 @@ def valid_files() -> dict[str, list[tuple[str, bytes]]]:
     header, data = wfdb_record(np.stack(leads, axis=1), "212")
     return {
         "edf": [("a.edf", edf_bytes(leads, labels=("I", "II")))],
+        "bdf": [("a.bdf", bdf_bytes(leads))],
         "edf+": [("a.edf", edf_bytes(leads, labels=("I", "II"), annotations=True))],
         "dicom": [("a.dcm", dicom_ecg_bytes(np.stack(leads, axis=1)))],
         "wfdb": [("rec1.hea", header.encode()), ("rec1.dat", data)],
@@ -48,9 +64,9 @@ def read_everything(files: list[tuple[str, bytes]], directory: Path) -> None:
             pass
 
 
-@pytest.mark.parametrize("kind", ["edf", "edf+", "dicom", "wfdb"])
+@pytest.mark.parametrize("kind", ["edf", "edf+", "bdf", "dicom", "wfdb"])
 def test_damaged_files_fail_only_with_client_errors(kind, tmp_path):
-    generator = np.random.default_rng(sum(map(ord, kind)))
+    generator = np.random.default_rng(SEED + sum(map(ord, kind)))
     originals = valid_files()[kind]
     unexpected = []
     for attempt in range(MUTATIONS_PER_FORMAT):
@@ -75,7 +91,7 @@ def test_a_zipped_wfdb_record_survives_damage_too(tmp_path):
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("rec1.hea", header)
         bundle.writestr("rec1.dat", data)
-    generator = np.random.default_rng(7)
+    generator = np.random.default_rng(SEED + 7)
     unexpected = []
     for attempt in range(MUTATIONS_PER_FORMAT):
         try:
