@@ -9,6 +9,7 @@ import auth.views
 import ecg.views
 import health
 import openapi
+from analysis.recording import ANALYSIS_VERSION, RecordingAnalysis
 from auth.first_admin import create_first_admin
 from auth.sessions import SessionStore
 from auth.throttle import KnownAddresses
@@ -19,6 +20,7 @@ from plumbing.commands import Maintenance, register_commands
 from plumbing.config import settings_from_environment, validate_settings
 from plumbing.error_handlers import register_error_handlers
 from plumbing.rate_limits import RateLimits
+from recordings.ingest import reanalyse_outdated
 from recordings.store import EcgStore
 
 
@@ -53,10 +55,13 @@ def register_blueprints(app: Flask) -> None:
     openapi.init_app(app)
 
 
-# What `flask init` and `flask sweep` look after: every store's indexes, the first admin, and
-# the signal chunks of uploads that crashed.
+# What `flask init`, `flask sweep` and `flask reanalyse` look after: every store's indexes, the
+# first admin, the signal chunks of uploads that crashed, and insights of older analyses.
 MAINTENANCE = Maintenance(
     stores=(UserStore, SessionStore, AuditLog, RateLimits, KnownAddresses, EcgStore),
     create_first_admin=create_first_admin,
     sweep_orphans=lambda db: EcgStore(db).sweep_orphan_chunks(),
+    reanalyse=lambda db, progress: reanalyse_outdated(
+        EcgStore(db), ANALYSIS_VERSION, RecordingAnalysis, progress
+    ),
 )

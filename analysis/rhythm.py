@@ -68,7 +68,7 @@ def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
             "sdnn": round(float(rr.std(ddof=1)), 1),
             "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else 0.0,
         },
-        pnn50_percent=round(float(np.mean(np.abs(successive) > 50) * 100), 1)
+        pnn50_percent=round(float(np.mean(np.abs(successive) > 50 + 1e-6) * 100), 1)
         if successive.size
         else 0.0,
         classification="bradycardia"

@@ -36,6 +36,9 @@ class Maintenance:
     create_first_admin: Callable[[Database], str]
     # Removes what crashed uploads left behind; returns how many signal chunks went.
     sweep_orphans: Callable[[Database], int]
+    # Recomputes the insights an older analysis made, reporting (count, ECG id) as it goes;
+    # returns how many ECGs it brought up to date.
+    reanalyse: Callable[[Database, Callable[[int, str], None]], int]
 
 
 def register_commands(app: Flask, maintenance: Maintenance) -> None:
@@ -60,3 +63,15 @@ def register_commands(app: Flask, maintenance: Maintenance) -> None:
         """Delete signal chunks left by uploads that crashed before completing (run from cron)."""
         removed = maintenance.sweep_orphans(get_db())
         click.echo(f"Removed {removed} orphaned signal chunks.")
+
+    @app.cli.command("reanalyse")
+    @with_appcontext
+    def reanalyse_command() -> None:
+        """Bring every stored ECG's insights up to the current analysis (resumable: run again)."""
+
+        def progress(done: int, ecg_id: str) -> None:
+            if done == 1 or done % 100 == 0:
+                click.echo(f"Re-analysed {done} ECGs (latest: {ecg_id}).")
+
+        done = maintenance.reanalyse(get_db(), progress)
+        click.echo(f"Re-analysis done: {done} ECGs brought up to date.")

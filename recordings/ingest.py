@@ -1,12 +1,13 @@
 """Ingest a recording: stream each lead's blocks into storage and the analyses at once."""
 
+import functools
 from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
 from bson import ObjectId
 
-from recordings.model import EcgSummary, LeadSummary, Recording
+from recordings.model import EcgSummary, LeadInput, LeadSummary, Recording
 from recordings.store import EcgStore
 
 
@@ -73,3 +74,38 @@ def ingest(
             for lead, result in zip(recording.leads, results, strict=True)
         ]
         return writer.commit(recording.date, recording.sampling_frequency, leads, insights)
+
+
+def reanalyse_outdated(
+    store: EcgStore,
+    analysis_version: str,
+    analyse: Callable[[Recording], RecordingAnalysis],
+    progress: Callable[[int, str], None],
+) -> int:
+    """Recompute the insights of every stored ECG an older analysis made; return how many.
+
+    One ECG at a time, its signals read back chunk by chunk (bounded memory). Each ECG's new
+    version is written last, so an interrupted run is resumed by running it again.
+    """
+    done = 0
+    for ecg in store.outdated(analysis_version):
+        recording = Recording(
+            leads=[
+                LeadInput(
+                    lead.name, functools.partial(store.lead_blocks, ecg, index), lead.calibration
+                )
+                for index, lead in enumerate(ecg.leads)
+            ],
+            sampling_frequency=ecg.sampling_frequency,
+            id=ecg.id,
+            date=ecg.date,
+        )
+        analysis = analyse(recording)
+        results = analyse_leads(recording, analysis)
+        insights, beats = analysis.finish()
+        for result in results:
+            del result["number_of_samples"]
+        store.replace_analysis(ecg, results, insights, beats)
+        done += 1
+        progress(done, ecg.id)
+    return done

@@ -301,6 +301,8 @@ class EcgWriter:
 
     def abort(self) -> None:
         """Remove what was written; if the database is gone, the orphan sweep will."""
+        if self.inline is not None:
+            return  # nothing reached signal_chunks: no clean-up to wait for in an outage
         with contextlib.suppress(PyMongoError):
             self.store.chunks.delete_many({"ecg": self.key})
 

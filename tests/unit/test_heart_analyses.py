@@ -1,0 +1,122 @@
+"""Beats, rhythm and signal quality, on synthetic leads and the MIT-BIH records."""
+
+import numpy as np
+import pytest
+
+from analysis.beats import BeatDetector, detect_all
+from analysis.quality import SignalQuality
+from analysis.rhythm import RhythmUnavailable, rhythm
+from recordings.model import Calibration
+from tests import mitdb
+
+MV = Calibration("mV", 0.005)
+needs_records = pytest.mark.skipif(not mitdb.available(), reason=mitdb.shared_data_missing_reason())
+
+
+def quality(samples: np.ndarray, sampling_frequency=360, calibration=MV) -> dict:
+    judge = SignalQuality(sampling_frequency, calibration)
+    for start in range(0, samples.size, 70_001):
+        judge.update(samples[start : start + 70_001])
+    return judge.result()
+
+
+@needs_records
+@pytest.mark.parametrize("record", mitdb.RECORDS)
+def test_segmented_detection_finds_the_same_beats_as_the_whole_signal(record):
+    signal = mitdb.signal(record)
+    whole = detect_all(signal, 360)
+    detector = BeatDetector(360)
+    for start in range(0, signal.size, 100_003):  # blocks that straddle every segment border
+        detector.update(signal[start : start + 100_003])
+    segmented = detector.result()
+    assert segmented.size == whole.size
+    assert np.max(np.abs(segmented - whole)) <= 1
+
+
+@needs_records
+@pytest.mark.parametrize("record", mitdb.RECORDS)
+def test_real_leads_are_usable(record):
+    assert quality(mitdb.signal(record)) == {"usable": True, "problems": []}
+
+
+@needs_records
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda x: np.full_like(x, 37), "flat_line"),
+        (lambda x: np.random.default_rng(1).integers(-1, 2, x.size), "flat_line"),
+        (lambda x: np.clip(x, np.percentile(x, 2), np.percentile(x, 98)), "saturated"),
+        (lambda x: x + np.random.default_rng(2).normal(0, 40, x.size), "noisy"),
+        (lambda x: x[:500], "too_short"),
+    ],
+    ids=["constant", "one-step jitter", "clipped", "white noise of 0.2 mV", "1.4 s"],
+)
+def test_damaged_leads_are_unusable_and_say_why(damage, problem):
+    damaged = damage(mitdb.signal("100").astype(np.int64)).astype(np.int64)
+    verdict = quality(damaged)
+    assert verdict["usable"] is False
+    assert problem in verdict["problems"]
+
+
+def test_without_a_sampling_frequency_noise_is_not_judged():
+    noisy = np.random.default_rng(3).integers(-500, 500, 5000)
+    assert quality(noisy, sampling_frequency=None) == {"usable": True, "problems": []}
+
+
+def test_a_flat_threshold_follows_the_calibration():
+    tiny = np.tile([0, 3], 2000)  # 3 steps: 15 uV at 5 uV per step, but 3 mV at 1 mV per step
+    assert quality(tiny, calibration=Calibration("uV", 5.0))["problems"] == ["flat_line"]
+    assert "flat_line" not in quality(tiny, calibration=Calibration("mV", 1.0))["problems"]
+
+
+def beats_at(intervals_ms: list[float], sampling_frequency: float = 500) -> np.ndarray:
+    return np.round(np.cumsum([0, *intervals_ms]) * sampling_frequency / 1000).astype(np.int64)
+
+
+def test_the_rhythm_of_known_rr_intervals():
+    intervals = [800, 850] * 10  # 20 intervals alternating by 50 ms
+    found = rhythm(beats_at(intervals), 500)
+    assert found.beats == 21
+    assert found.rr_ms == {
+        "mean": 825.0,
+        "sdnn": round(float(np.std(intervals, ddof=1)), 1),
+        "rmssd": 50.0,
+    }
+    assert found.heart_rate_bpm == {"mean": 72.7, "min": 72.7, "max": 72.7}
+    assert found.pnn50_percent == 0.0  # exactly 50 ms is not more than 50 ms
+    assert (found.classification, found.irregular) == ("normal", False)
+
+
+@pytest.mark.parametrize(
+    ("interval", "classification"), [(1200, "bradycardia"), (500, "tachycardia"), (900, "normal")]
+)
+def test_the_classification_follows_the_mean_rate(interval, classification):
+    assert rhythm(beats_at([interval] * 12), 500).classification == classification
+
+
+def test_min_and_max_rates_are_over_ten_intervals():
+    intervals = [1000] * 10 + [500] * 10
+    found = rhythm(beats_at(intervals), 500)
+    assert (found.heart_rate_bpm["min"], found.heart_rate_bpm["max"]) == (60.0, 120.0)
+
+
+def test_impossible_intervals_are_excluded_and_irregularity_is_flagged():
+    intervals = [800, 100, 700, 1200, 600, 1100, 650, 5000, 900, 500, 1000, 700]
+    found = rhythm(beats_at(intervals), 500)
+    assert found.rr_ms["mean"] == round(np.mean([i for i in intervals if 200 <= i <= 3000]), 1)
+    assert found.irregular is True
+
+
+def test_too_few_beats_is_unavailable_with_a_reason():
+    with pytest.raises(RhythmUnavailable, match="at least 3"):
+        rhythm(np.array([10, 400]), 500)
+
+
+@needs_records
+def test_record_100_matches_the_rate_and_variability_of_its_reference_beats():
+    detected = rhythm(detect_all(mitdb.signal("100"), 360), 360)
+    reference = rhythm(mitdb.reference_beats("100"), 360)
+    assert abs(detected.heart_rate_bpm["mean"] - reference.heart_rate_bpm["mean"]) <= 0.5
+    assert abs(detected.rr_ms["sdnn"] - reference.rr_ms["sdnn"]) <= 2
+    assert abs(detected.rr_ms["rmssd"] - reference.rr_ms["rmssd"]) <= 2
+    assert (reference.heart_rate_bpm["mean"], reference.rr_ms["sdnn"]) == (75.5, 48.8)
