@@ -47,7 +47,7 @@ class SignalQuality:
             else WINDOWLESS_SAMPLES
         )
         self.flat_below = flat_threshold(calibration)
-        self.pending = np.empty(0, dtype=np.int64)
+        self.pending = np.empty(0, dtype=np.int32)
         self.samples = 0
         self.low = self.high = None
         self.at_low = self.at_high = 0
@@ -60,7 +60,7 @@ class SignalQuality:
             return
         self.samples += samples.size
         self._extremes(samples)
-        joined = np.concatenate([self.pending, samples.astype(np.int64)])
+        joined = np.concatenate([self.pending, samples]) if self.pending.size else samples
         whole = joined.size - joined.size % self.window
         self.pending = joined[whole:]
         if whole:
@@ -68,23 +68,25 @@ class SignalQuality:
 
     def _extremes(self, samples: np.ndarray) -> None:
         low, high = int(samples.min()), int(samples.max())
-        for bound, value, better in (("low", low, low.__lt__), ("high", high, high.__gt__)):
-            current = getattr(self, bound)
-            count = int(np.count_nonzero(samples == value))
-            if current is None or better(current):
-                setattr(self, bound, value)
-                setattr(self, f"at_{bound}", count)
-            elif value == current:
-                setattr(self, f"at_{bound}", getattr(self, f"at_{bound}") + count)
+        if self.low is None or low < self.low:
+            self.low, self.at_low = low, int(np.count_nonzero(samples == low))
+        elif low == self.low:
+            self.at_low += int(np.count_nonzero(samples == low))
+        if self.high is None or high > self.high:
+            self.high, self.at_high = high, int(np.count_nonzero(samples == high))
+        elif high == self.high:
+            self.at_high += int(np.count_nonzero(samples == high))
 
     def _windows(self, windows: np.ndarray) -> None:
-        ranges = windows.max(axis=1) - windows.min(axis=1)
+        ranges = windows.max(axis=1).astype(np.float64) - windows.min(axis=1)
         self.windows += ranges.size
-        self.flat_windows += int(np.count_nonzero(ranges < self.flat_below))
         moving = ranges >= self.flat_below
+        self.flat_windows += ranges.size - int(np.count_nonzero(moving))
         if moving.any():
-            second = np.diff(windows[moving], n=2, axis=1).astype(np.float64)
-            self.noise_ratios.append(np.sqrt(np.mean(second**2, axis=1)) / ranges[moving])
+            # float64 first: second differences of 32-bit samples can overflow 64-bit squares
+            second = np.diff(windows[moving].astype(np.float64), n=2, axis=1)
+            rms = np.sqrt(np.einsum("ij,ij->i", second, second) / second.shape[1])
+            self.noise_ratios.append(rms / ranges[moving])
 
     def result(self) -> dict:
         """``{"usable": bool, "problems": [...]}`` in the vocabulary above."""
