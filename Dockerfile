@@ -24,6 +24,7 @@ COPY auth/ auth/
 COPY ecg/ ecg/
 COPY health/ health/
 COPY openapi/ openapi/
+COPY rendering/ rendering/
 
 USER ecg
 ENV HOST=0.0.0.0 \

@@ -8,25 +8,22 @@ no measured gain on the validation records, which have one lead; a lead that tur
 hands detection to the next in the order.
 """
 
-import re
-
 import numpy as np
 
 from analysis import LeadAnalyses
 from analysis.beats import MIN_SAMPLING_FREQUENCY, BeatDetector
 from analysis.quality import SignalQuality
 from analysis.rhythm import RhythmUnavailable, rhythm
-from recordings.model import LeadInput, Recording
+from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
 ANALYSIS_VERSION = "2026.12.1"
-PREFERRED_LEADS = ("ii", "mlii", "i", "v5", "v2", "v1", "iii", "avf", "v4", "v6", "v3", "avl")
-LABEL_NOISE = re.compile(r"^(ecg|lead)\s*|\s*\(.*\)$")
+PREFERRED_LEADS = ("II", "MLII", "I", "V5", "V2", "V1", "III", "aVF", "V4", "V6", "V3", "aVL")
 
 
 def preference(name: str) -> int:
     """The place of a lead's name in PREFERRED_LEADS ("Lead II", "ECG II" are II); last if none."""
-    plain = LABEL_NOISE.sub("", name.strip().lower()).strip()
+    plain = standard_lead(name) or ("MLII" if name.strip().upper() == "MLII" else None)
     return PREFERRED_LEADS.index(plain) if plain in PREFERRED_LEADS else len(PREFERRED_LEADS)
 
 

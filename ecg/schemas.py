@@ -12,6 +12,7 @@ from recordings.model import EcgSummary
 
 MAX_SIGNAL_SLICE = 100_000
 MAX_BEATS = 100_000
+MAX_RENDER_SECONDS = 60
 
 
 class CalibrationModel(StrictModel):
@@ -185,6 +186,30 @@ class SignalRange(BaseModel):
     stop: int | None = Field(
         None, ge=1, description=f"One past the last sample; at most start + {MAX_SIGNAL_SLICE}."
     )
+
+
+class RenderQuery(BaseModel):
+    """What to draw, and how: the standard paper view by default."""
+
+    format: Literal["svg", "pdf"] = Field("svg", description="SVG (sized in mm) or a one-page PDF.")
+    start_s: float = Field(0.0, ge=0, allow_inf_nan=False, description="Window start, seconds.")
+    duration_s: float = Field(
+        10.0,
+        gt=0,
+        le=MAX_RENDER_SECONDS,
+        allow_inf_nan=False,
+        description="Window length, seconds.",
+    )
+    leads: str | None = Field(
+        None,
+        max_length=4096,
+        description="Comma-separated lead names (percent-encoded); all by default.",
+    )
+    layout: Literal["auto", "strips"] = Field(
+        "auto", description="auto: 3 x 4 with a II rhythm strip for a standard 12-lead ECG."
+    )
+    speed: Literal["12.5", "25", "50"] = Field("25", description="Paper speed, mm/s.")
+    gain: Literal["5", "10", "20"] = Field("10", description="Gain, mm/mV.")
 
 
 class ExportQuery(BaseModel):

@@ -15,6 +15,7 @@ from ecg.schemas import (
     EcgMetadata,
     ExportQuery,
     LeadSignal,
+    RenderQuery,
     SignalRange,
 )
 from ecg.uploads import EcgUpload, FileUploadForm, receive_files_on_disk
@@ -29,6 +30,9 @@ from plumbing.rate_limits import RateLimits, too_many
 from recordings.ingest import EmptyLead, ingest
 from recordings.model import EcgSummary, Recording
 from recordings.store import EcgExists, EcgStore, EcgTooLarge
+from rendering.paper import LeadWindow, Sheet, draw
+from rendering.pdf import to_pdf
+from rendering.svg import to_svg
 
 TAG = "ECGs"
 bp = Blueprint("ecg", __name__, url_prefix="/api/v1")
@@ -207,6 +211,78 @@ def get_beats(ecg_id: str, query: BeatRange):
         start=query.start,
         stop=stop,
         beats=beats[first:last].tolist(),
+    )
+
+
+@bp.get("/ecgs/<ecg_id>/render")
+@roles_required(USER)
+@operation(
+    tag=TAG,
+    query=RenderQuery,
+    errors=(400, 404, 422),
+    media_type="image/svg+xml,application/pdf",
+)
+def render_ecg(ecg_id: str, query: RenderQuery):
+    """Draw a window of the ECG on standard ECG paper, as SVG or PDF.
+
+    25 mm/s and 10 mm/mV unless asked otherwise, a 1 mm / 5 mm grid and a 1 mV calibration
+    pulse per row; a standard 12-lead ECG is laid out 3 x 4 with a lead II rhythm strip. At
+    most 60 s per image; only the chunks of the window are read.
+    """
+    ecg = own_ecg(ecg_id)
+    if ecg.sampling_frequency is None:
+        raise ApiError(
+            422, "not_renderable", "The ECG has no sampling frequency, which paper speed needs."
+        )
+    sheet = paper_sheet(ecg, query)
+    audit("ecg.read", ecg=ecg_id, view="render", start_s=query.start_s, format=query.format)
+    drawing = draw(sheet)
+    if query.format == "pdf":
+        return Response(to_pdf(drawing), mimetype="application/pdf")
+    return Response(to_svg(drawing), mimetype="image/svg+xml")
+
+
+def paper_sheet(ecg: EcgSummary, query: RenderQuery) -> Sheet:
+    """The window's samples, beats and labels, read from storage."""
+    wanted = query.leads.split(",") if query.leads else [lead.name for lead in ecg.leads]
+    indices = []
+    for name in wanted:
+        index = ecg.lead_index(name.strip())
+        if index is None:
+            raise ApiError(404, "lead_not_found", f"ECG {ecg.id!r} has no lead {name!r}.")
+        indices.append(index)
+    frequency = ecg.sampling_frequency
+    length = max(ecg.leads[index].number_of_samples for index in indices)
+    first = round(query.start_s * frequency)
+    if first >= length:
+        raise ApiError(
+            400, "invalid_range", f"start_s is past the recording's end ({length / frequency:g} s)."
+        )
+    last = min(length, first + max(1, round(query.duration_s * frequency)))
+    store = ecgs()
+    windows = []
+    for index in indices:
+        lead = ecg.leads[index]
+        stop = min(last, lead.number_of_samples)
+        samples = store.read_samples(ecg, index, first, stop) if first < stop else np.zeros(0)
+        quality = lead.insights.get("signal_quality") or {}
+        windows.append(
+            LeadWindow(lead.name, samples, lead.calibration, tuple(quality.get("problems", ())))
+        )
+    beats = store.beats(ecg)
+    in_window = beats[(beats >= first) & (beats < last)] - first
+    rhythm = ecg.insights.get("rhythm") or {}
+    return Sheet(
+        ecg_id=ecg.id,
+        date=ecg.date.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        sampling_frequency=frequency,
+        start_s=query.start_s,
+        leads=windows,
+        beats=in_window,
+        heart_rate_bpm=(rhythm.get("heart_rate_bpm") or {}).get("mean"),
+        speed=float(query.speed),
+        gain=float(query.gain),
+        layout=query.layout,
     )
 
 

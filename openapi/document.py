@@ -122,12 +122,11 @@ def describe_operation(
 def success_response(declared: Operation, references: dict) -> dict:
     """The documented success response of an operation."""
     if declared.media_type is not None:
+        types = declared.media_type.split(",")
         return {
             "description": "The file.",
             "content": {
-                declared.media_type: {
-                    "schema": {"type": "string", "contentMediaType": declared.media_type}
-                }
+                kind: {"schema": {"type": "string", "contentMediaType": kind}} for kind in types
             },
         }
     if declared.response is None:

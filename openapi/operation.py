@@ -48,7 +48,7 @@ def operation(
     Bodies are capped by their model's ``max_body`` (see ``body_limit``).
     The view returns a ``response`` model instance, optionally with a dict of headers, or None
     when ``response`` is None (204-style responses), or, with ``media_type``, a Flask Response
-    whose body is of that type.
+    whose body is of that type (several, comma-separated, when a query chooses among them).
     """
 
     def decorator(view):

@@ -1,5 +1,6 @@
 """ECG values as the application handles them, independent of JSON, files and BSON."""
 
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,14 @@ MAX_LEAD_NAME_LENGTH = 64
 _NAME_CHARACTER = r"[^\x00-\x1f\x7f-\x9f]"
 _NAME_EDGE = r"[^\s\x00-\x1f\x7f-\x9f]"
 LEAD_NAME_PATTERN = rf"^{_NAME_EDGE}(?:{_NAME_CHARACTER}{{0,62}}{_NAME_EDGE})?$"
+STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+_LABEL_DECORATION = re.compile(r"^(ecg|lead)\s*|\s*\(.*\)$", re.IGNORECASE)
+
+
+def standard_lead(name: str) -> str | None:
+    """The standard 12-lead name a device's label means ("Lead II", "ECG aVR" are II, aVR)."""
+    plain = _LABEL_DECORATION.sub("", name.strip()).strip().lower()
+    return next((lead for lead in STANDARD_LEADS if lead.lower() == plain), None)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,17 @@ import pytest
 
 from devtools.processes import PROJECT_ROOT
 
-FOLDERS = ("plumbing", "recordings", "analysis", "formats", "auth", "ecg", "health", "openapi")
+FOLDERS = (
+    "plumbing",
+    "recordings",
+    "analysis",
+    "formats",
+    "rendering",
+    "auth",
+    "ecg",
+    "health",
+    "openapi",
+)
 FACES = {"app", "auth", "ecg", "health", "openapi"}
 WEB_LIBRARIES = {"flask", "flask_cors", "flask_swagger_ui", "werkzeug", "pydantic", "pydantic_core"}
 # The project folders each lower layer may import, besides itself.
@@ -23,6 +33,7 @@ MAY_IMPORT = {
     "recordings": {"plumbing"},
     "analysis": {"recordings"},
     "formats": {"recordings", "plumbing"},
+    "rendering": {"recordings"},
 }
 
 
@@ -73,7 +84,7 @@ def reachable(module: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("folder", ["recordings", "analysis", "formats", "plumbing"])
+@pytest.mark.parametrize("folder", ["recordings", "analysis", "formats", "rendering", "plumbing"])
 def test_lower_layers_import_no_face_and_only_the_layers_below(folder):
     for module, names in MODULES.items():
         if top(module) != folder:
@@ -82,7 +93,7 @@ def test_lower_layers_import_no_face_and_only_the_layers_below(folder):
         assert folders <= {folder} | MAY_IMPORT[folder], (module, folders)
 
 
-@pytest.mark.parametrize("folder", ["recordings", "analysis", "formats"])
+@pytest.mark.parametrize("folder", ["recordings", "analysis", "formats", "rendering"])
 def test_the_domain_analyses_and_formats_never_reach_the_web_stack(folder):
     for module in MODULES:
         if top(module) == folder:

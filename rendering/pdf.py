@@ -1,0 +1,53 @@
+"""A drawing as a one-page PDF (A4 landscape), with fpdf2; scaled down only if it is wider."""
+
+import re
+
+from fpdf import FPDF
+
+from rendering.drawing import Drawing
+
+A4_LANDSCAPE_MM = (297.0, 210.0)
+COLOURS = {"minor": (244, 182, 182), "major": (224, 102, 102), "pulse": (0, 0, 0)}
+WIDTHS = {"minor": 0.1, "major": 0.2, "pulse": 0.3}
+TEXT_COLOURS = {"label": (0, 0, 0), "header": (0, 0, 0), "warning": (176, 0, 32)}
+PATH_STEP = re.compile(r"([MHVL])([-\d.]+)(?: ([-\d.]+))?")
+
+
+def to_pdf(drawing: Drawing) -> bytes:
+    page_width, page_height = A4_LANDSCAPE_MM
+    scale = min(1.0, (page_width - 10) / drawing.width, (page_height - 10) / drawing.height)
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return 5 + x * scale, 5 + y * scale
+
+    for path in drawing.paths:
+        pdf.set_draw_color(*COLOURS[path.style])
+        pdf.set_line_width(WIDTHS[path.style] * scale)
+        x = y = 0.0
+        for command, first, second in PATH_STEP.findall(path.data):
+            start = (x, y)
+            if command == "M":
+                x, y = float(first), float(second)
+                continue
+            if command == "H":
+                x = float(first)
+            elif command == "V":
+                y = float(first)
+            else:
+                x, y = float(first), float(second)
+            pdf.line(*at(*start), *at(x, y))
+    pdf.set_draw_color(0, 0, 0)
+    pdf.set_line_width(0.25 * scale)
+    for trace in drawing.traces:
+        pdf.polyline([at(x, y) for x, y in zip(trace.x, trace.y, strict=True)])
+    pdf.set_draw_color(21, 101, 192)
+    for x, y in drawing.beat_marks:
+        pdf.line(*at(x, y), *at(x, y + 2))
+    for label in drawing.labels:
+        pdf.set_text_color(*TEXT_COLOURS[label.style])
+        pdf.set_font("helvetica", size=label.size * scale * 72 / 25.4)
+        pdf.text(*at(label.x, label.y), label.text.encode("latin-1", "replace").decode("latin-1"))
+    return bytes(pdf.output())

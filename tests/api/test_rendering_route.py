@@ -1,0 +1,83 @@
+"""GET /ecgs/<id>/render: the paper view of a window, as SVG or PDF, under the owner rules."""
+
+import numpy as np
+import pytest
+
+from recordings.model import STANDARD_LEADS
+
+
+@pytest.fixture(scope="module")
+def twelve_lead(api, create_user_module):
+    _, token = create_user_module
+    leads = [
+        {
+            "name": name,
+            "signal": (np.sin(np.arange(5000) / 20) * 500).astype(int).tolist(),
+            "calibration": {"unit": "uV", "scale": 2.5},
+        }
+        for name in STANDARD_LEADS
+    ]
+    body = {"id": "paper", "sampling_frequency": 500, "leads": leads}
+    assert api.request("POST", "/api/v1/ecgs", token, json=body).status_code == 201
+    return token
+
+
+@pytest.fixture(scope="module")
+def create_user_module(api, admin_token):
+    username, password = "paper-viewer", "paper-viewer-password"
+    api.request(
+        "POST", "/api/v1/users", admin_token, json={"username": username, "password": password}
+    )
+    return username, api.login(username, password)
+
+
+def test_a_12_lead_ecg_renders_as_svg_on_standard_paper(api, twelve_lead):
+    response = api.request("GET", "/api/v1/ecgs/paper/render", twelve_lead)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("image/svg+xml")
+    svg = response.text
+    assert 'width="280.0mm"' in svg and svg.count("<polyline") == 13
+    assert "25 mm/s" in svg and "10 mm/mV" in svg and "ECG paper" in svg
+
+
+def test_a_pdf_and_other_speeds_and_leads(api, twelve_lead):
+    pdf = api.request("GET", "/api/v1/ecgs/paper/render", twelve_lead, params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    strips = api.request(
+        "GET",
+        "/api/v1/ecgs/paper/render",
+        twelve_lead,
+        params={"leads": "II,V5", "speed": "50", "gain": "20", "duration_s": "4"},
+    )
+    assert strips.status_code == 200 and strips.text.count("<polyline") == 2
+    assert "50 mm/s" in strips.text and 'width="230.0mm"' in strips.text
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"start_s": "11"}, 400),
+        ({"duration_s": "61"}, 400),
+        ({"leads": "II,nowhere"}, 404),
+        ({"speed": "30"}, 400),
+        ({"format": "png"}, 400),
+    ],
+)
+def test_bad_render_requests_are_4xx(api, twelve_lead, params, status):
+    response = api.request("GET", "/api/v1/ecgs/paper/render", twelve_lead, params=params)
+    assert response.status_code == status, response.text
+
+
+def test_without_a_sampling_frequency_rendering_is_a_422(api, user_token):
+    api.request(
+        "POST",
+        "/api/v1/ecgs",
+        user_token,
+        json={"id": "no-rate", "leads": [{"name": "I", "signal": [1, 2]}]},
+    )
+    response = api.request("GET", "/api/v1/ecgs/no-rate/render", user_token)
+    assert response.status_code == 422 and response.json()["error"] == "not_renderable"
+
+
+def test_another_users_ecg_does_not_render(api, twelve_lead, other_user_token):
+    assert api.request("GET", "/api/v1/ecgs/paper/render", other_user_token).status_code == 404

@@ -1,0 +1,128 @@
+"""The paper view's geometry: mm per second and per mV, the pulse, the grid, the layouts, and
+downsampling that keeps a one-sample spike."""
+
+import re
+
+import numpy as np
+import pytest
+
+from recordings.model import STANDARD_LEADS, Calibration
+from rendering.downsample import min_max
+from rendering.paper import (
+    COLUMN_SECONDS,
+    HEADER_MM,
+    MARGIN_MM,
+    PULSE_AREA_MM,
+    ROW_MM,
+    LeadWindow,
+    Sheet,
+    draw,
+)
+from rendering.pdf import to_pdf
+from rendering.svg import to_svg
+
+MV = Calibration("mV", 0.001)  # 1000 steps per mV
+
+
+def sheet(leads, frequency=500, speed=25.0, gain=10.0, **options) -> Sheet:
+    return Sheet(
+        "e1",
+        "2024-05-01 10:00:00 UTC",
+        frequency,
+        0.0,
+        leads,
+        np.array([], int),
+        None,
+        speed,
+        gain,
+        **options,
+    )
+
+
+def step_lead(name="II", seconds=2.0, frequency=500, height_steps=1000) -> LeadWindow:
+    """0 for the first second, then ``height_steps`` (1 mV with MV)."""
+    samples = np.zeros(int(seconds * frequency), dtype=np.int32)
+    samples[frequency:] = height_steps
+    return LeadWindow(name, samples, MV)
+
+
+@pytest.mark.parametrize(("speed", "gain"), [(25.0, 10.0), (50.0, 20.0), (12.5, 5.0)])
+def test_a_second_spans_speed_mm_and_a_millivolt_gain_mm(speed, gain):
+    drawing = draw(sheet([step_lead()], speed=speed, gain=gain))
+    trace = drawing.traces[0]
+    x0 = MARGIN_MM + PULSE_AREA_MM
+    baseline = HEADER_MM + ROW_MM / 2
+    step_at = trace.x[np.argmax(trace.y < baseline - gain / 2)]
+    assert step_at == pytest.approx(x0 + speed, abs=0.26)
+    assert trace.y.min() == pytest.approx(baseline - gain)
+    assert drawing.width == pytest.approx(2 * MARGIN_MM + PULSE_AREA_MM + 2 * speed)
+
+
+def test_each_row_starts_with_a_1_mv_200_ms_pulse():
+    drawing = draw(sheet([step_lead("I"), step_lead("II")]))
+    pulses = [path for path in drawing.paths if path.style == "pulse"]
+    assert len(pulses) == 2
+    numbers = [float(n) for n in re.findall(r"[-\d.]+", pulses[0].data)]
+    baseline, top = numbers[1], numbers[3]
+    assert baseline - top == pytest.approx(10.0)  # 1 mV at 10 mm/mV
+    start, end = numbers[2], numbers[4]
+    assert end - start == pytest.approx(5.0)  # 200 ms at 25 mm/s
+
+
+def test_the_grid_has_1_mm_minor_and_5_mm_major_lines():
+    drawing = draw(sheet([step_lead()]))
+    minor, major = (p for p in drawing.paths if p.style in ("minor", "major"))
+    vertical_minor = [float(x) for x in re.findall(r"M([-\d.]+) [-\d.]+V", minor.data)]
+    vertical_major = [float(x) for x in re.findall(r"M([-\d.]+) [-\d.]+V", major.data)]
+    assert np.allclose(np.diff(sorted(vertical_major)), 5.0)
+    assert set(np.round(np.diff(sorted(vertical_minor + vertical_major)), 2)) == {1.0}
+
+
+def test_a_standard_12_lead_ecg_is_laid_out_3_by_4_with_a_rhythm_strip():
+    leads = [LeadWindow(name, np.arange(5000, dtype=np.int32) % 50, MV) for name in STANDARD_LEADS]
+    drawing = draw(sheet(leads))
+    assert len(drawing.traces) == 13  # twelve 2.5 s segments and one 10 s lead II strip
+    column_widths = {round(t.x.max() - t.x.min()) for t in drawing.traces[:12]}
+    assert column_widths == {round(COLUMN_SECONDS * 25)}
+    assert round(drawing.traces[-1].x.max() - drawing.traces[-1].x.min()) == 250
+    names = [label.text for label in drawing.labels if label.style == "label"]
+    assert names[:4] == ["I", "aVR", "V1", "V4"] and names[-1] == "II"
+
+
+def test_other_ecgs_get_one_strip_per_lead():
+    leads = [LeadWindow(f"ch{i}", np.zeros(5000, np.int32), MV) for i in range(3)]
+    assert len(draw(sheet(leads)).traces) == 3
+    standard = [LeadWindow(n, np.zeros(5000, np.int32), MV) for n in STANDARD_LEADS]
+    assert len(draw(sheet(standard, layout="strips")).traces) == 12
+
+
+def test_min_max_downsampling_keeps_a_one_sample_spike():
+    signal = np.zeros(100_000)
+    signal[54_321] = 900
+    positions, values = min_max(signal, 40)
+    assert values.max() == 900 and 54_321 in positions
+    assert positions.size <= 2 * 100_000 / 40 + 40
+
+
+def test_an_uncalibrated_lead_states_the_assumption_and_unusable_leads_say_why():
+    leads = [LeadWindow("II", np.zeros(1000, np.int32), None, ("flat_line",))]
+    drawing = draw(sheet(leads))
+    texts = [label.text for label in drawing.labels]
+    assert any("assumed 1 µV per step" in text for text in texts)
+    assert "II: flat_line" in texts
+
+
+def test_the_svg_is_sized_in_millimetres_and_compact():
+    leads = [LeadWindow(n, (np.arange(5000) % 500).astype(np.int32), MV) for n in STANDARD_LEADS]
+    svg = to_svg(draw(sheet(leads)))
+    assert re.search(r'width="[\d.]+mm" height="[\d.]+mm"', svg)
+    assert svg.count("<polyline") == 13 and svg.count("<line") == 0
+    assert len(svg) < 400_000
+
+
+def test_the_pdf_is_one_page():
+    content = to_pdf(draw(sheet([step_lead()])))
+    assert (
+        content.startswith(b"%PDF")
+        and content.count(b"/Type /Page\n") + content.count(b"/Type /Page ") >= 1
+    )
