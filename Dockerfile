@@ -25,6 +25,7 @@ COPY ecg/ ecg/
 COPY health/ health/
 COPY openapi/ openapi/
 COPY rendering/ rendering/
+COPY viewer/ viewer/
 
 USER ecg
 ENV HOST=0.0.0.0 \

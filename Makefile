@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NODE_TOOLS := devtools/node
 
-.PHONY: tools nginx run test inspect fuzz lint format clean
+.PHONY: tools system-packages run test inspect fuzz lint format clean
 
 # The virtual environment is rebuilt only when the requirements change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -19,20 +19,23 @@ $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/
 	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error
 	touch $@
 
-# nginx (Debian's), for the rehearsal of the compose stack's proxy; installed here when missing
-# and the machine allows it (root with apt-get), as .ci/run does.
-nginx:
-	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+# Debian's nginx (the rehearsal of the compose stack's proxy) and Chromium (the viewer's browser
+# test), installed here when missing and the machine allows it (root with apt-get).
+SYSTEM_PACKAGES := nginx chromium
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+	  command -v $$package >/dev/null || test -x /usr/sbin/$$package || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx; \
-	  else echo "nginx is needed by tests/deployment: install Debian's nginx package"; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "The tests need Debian's$$missing: install them with apt-get"; exit 1; fi; fi
 
 tools: $(VENV)/.installed $(NODE_TOOLS)/node_modules/.installed
 
 run: tools
 	$(BIN)/python -m devtools.serve
 
-test: tools nginx lint
+test: tools system-packages lint
 	$(BIN)/python -m pytest
 
 inspect: tools

@@ -9,6 +9,7 @@ import auth.views
 import ecg.views
 import health
 import openapi
+import viewer
 from analysis.recording import ANALYSIS_VERSION, RecordingAnalysis
 from auth.first_admin import create_first_admin
 from auth.sessions import SessionStore
@@ -46,12 +47,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Routes: tokens, user administration, the audit trail, ECGs, probes, the API's documents."""
+    """Routes: tokens, user administration, the audit trail, ECGs, probes, the viewer, and the
+    API's documents."""
     app.register_blueprint(auth.views.bp)
     app.register_blueprint(auth.user_admin.bp)
     app.register_blueprint(auth.audit_trail.bp)
     app.register_blueprint(ecg.views.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(viewer.bp)
     openapi.init_app(app)
 
 

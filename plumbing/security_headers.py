@@ -11,6 +11,13 @@ DOCS_POLICY = (
 )
 
 
+# The viewer: its own scripts and styles only, its API calls, and the SVGs it fetches as blobs.
+VIEWER_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
 def init_app(app: Flask) -> None:
     """Add the headers; enable CORS for CORS_ALLOWED_ORIGINS only (off when empty)."""
     app.after_request(add_security_headers)
@@ -30,9 +37,12 @@ def add_security_headers(response):
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "no-referrer"
-    headers["Content-Security-Policy"] = (
-        DOCS_POLICY if request.path.startswith("/docs") else API_POLICY
-    )
+    if request.path.startswith("/docs"):
+        headers["Content-Security-Policy"] = DOCS_POLICY
+    elif request.path.startswith("/viewer"):
+        headers["Content-Security-Policy"] = VIEWER_POLICY
+    else:
+        headers["Content-Security-Policy"] = API_POLICY
     if request.path.startswith("/api/"):
         # Health data must not linger in browser or proxy caches.
         headers["Cache-Control"] = "no-store"

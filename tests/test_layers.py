@@ -24,8 +24,9 @@ FOLDERS = (
     "ecg",
     "health",
     "openapi",
+    "viewer",
 )
-FACES = {"app", "auth", "ecg", "health", "openapi"}
+FACES = {"app", "auth", "ecg", "health", "openapi", "viewer"}
 WEB_LIBRARIES = {"flask", "flask_cors", "flask_swagger_ui", "werkzeug", "pydantic", "pydantic_core"}
 # The project folders each lower layer may import, besides itself.
 MAY_IMPORT = {

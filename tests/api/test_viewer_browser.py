@@ -1,0 +1,111 @@
+"""The viewer in a real browser (Debian's Chromium, headless, driven by Playwright): sign in,
+list, open, page through, download; an admin is told ECG data is not for them; and the page
+runs under the app's Content-Security-Policy without a violation."""
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from recordings.model import STANDARD_LEADS
+from tests.helpers import USER_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True)
+    opened = context.new_page()
+    opened.csp_violations = []
+    opened.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and opened.csp_violations.append(message.text)
+        ),
+    )
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def reader(api, create_user):
+    username, token = create_user()
+    twelve = [
+        {
+            "name": name,
+            "signal": (np.sin(np.arange(5000) / 25) * 400).astype(int).tolist(),
+            "calibration": {"unit": "uV", "scale": 2.5},
+        }
+        for name in STANDARD_LEADS
+    ]
+    long_lead = [
+        {"name": "II", "signal": (np.sin(np.arange(15000) / 25) * 400).astype(int).tolist()}
+    ]
+    for ecg_id, leads in (("resting", twelve), ("thirty-seconds", long_lead)):
+        body = {"id": ecg_id, "sampling_frequency": 500, "leads": leads}
+        assert api.request("POST", "/api/v1/ecgs", token, json=body).status_code == 201
+    return username
+
+
+def sign_in(page, api, username, password):
+    page.goto(api.url("/viewer"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_user_reads_pages_through_and_downloads_an_ecg(page, api, reader):
+    sign_in(page, api, reader, USER_PASSWORD)
+    with page.expect_response(lambda response: "/render" in response.url) as drawn:
+        page.get_by_role("button", name="thirty-seconds").click()
+    assert drawn.value.status == 200
+    assert drawn.value.headers["content-type"].startswith("image/svg+xml")
+    expect(page.locator("#paper")).to_have_attribute("src", re.compile(r"^blob:"))
+    expect(page.locator("#window")).to_have_text("0 s to 10 s of 30.0 s")
+    page.get_by_role("button", name="Later 10 s").click()
+    expect(page.locator("#window")).to_have_text("10 s to 20 s of 30.0 s")
+    with page.expect_download() as pdf:
+        page.get_by_role("button", name="Download PDF").click()
+    assert pdf.value.suggested_filename == "thirty-seconds.pdf"
+    page.get_by_role("button", name="Back to the list").click()
+    page.get_by_role("button", name="resting").click()
+    expect(page.locator("#detail-title")).to_have_text("ECG resting")
+    expect(page.locator("#lead-rows tr")).to_have_count(12)
+    with page.expect_download() as edf:
+        page.get_by_role("button", name="Download EDF+").click()
+    assert edf.value.suggested_filename == "resting.edf"
+    assert page.csp_violations == []
+
+
+def test_an_admin_is_told_ecg_data_is_not_for_them(page, api):
+    sign_in(page, api, api.admin_username, api.admin_password)
+    expect(page.locator("#admin-note")).to_be_visible()
+    expect(page.locator("#admin-note")).to_contain_text("not shown to administrators")
+    expect(page.locator("#ecg-list")).to_be_hidden()
+
+
+def test_a_wrong_password_is_said_in_the_status_line(page, api, reader):
+    sign_in(page, api, reader, "not-the-password")
+    expect(page.locator("#status")).to_contain_text("incorrect")

@@ -1,0 +1,175 @@
+// The ECG viewer: a client of the public API. Tokens live in memory only; an expired access
+// token is refreshed with the refresh token, once, before the request is retried.
+"use strict";
+
+const api = "/api/v1";
+const state = { access: null, refresh: null, cursor: null, ecg: null, start: 0, duration: 10 };
+const $ = (id) => document.getElementById(id);
+
+function say(message) { $("status").textContent = message; }
+
+function show(...ids) {
+  for (const id of ["sign-in", "admin-note", "ecg-list", "ecg-detail"]) $(id).hidden = !ids.includes(id);
+  $("sign-out").hidden = ids.includes("sign-in");
+}
+
+async function refreshTokens() {
+  const response = await fetch(`${api}/auth/refresh`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh_token: state.refresh }),
+  });
+  if (!response.ok) return false;
+  const tokens = await response.json();
+  state.access = tokens.access_token;
+  state.refresh = tokens.refresh_token;
+  return true;
+}
+
+async function call(path, options = {}, retried = false) {
+  const headers = { ...(options.headers || {}), Authorization: `Bearer ${state.access}` };
+  const response = await fetch(`${api}${path}`, { ...options, headers });
+  if (response.status === 401 && !retried && state.refresh && (await refreshTokens())) {
+    return call(path, options, true);
+  }
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({ message: response.statusText }));
+    throw new Error(problem.message || `HTTP ${response.status}`);
+  }
+  return response;
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const response = await fetch(`${api}/auth/login`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: $("username").value, password: $("password").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) { say(body.message); return; }
+  state.access = body.access_token;
+  state.refresh = body.refresh_token;
+  $("password").value = "";
+  const me = await (await call("/auth/me")).json();
+  if (me.role === "admin") { show("admin-note"); say(`Signed in as ${me.username} (admin).`); return; }
+  say(`Signed in as ${me.username}.`);
+  $("ecg-rows").replaceChildren();
+  state.cursor = null;
+  await listEcgs();
+}
+
+async function listEcgs() {
+  const query = state.cursor ? `?cursor=${encodeURIComponent(state.cursor)}` : "";
+  const page = await (await call(`/ecgs${query}`)).json();
+  for (const ecg of page.items) {
+    const row = document.createElement("tr");
+    const link = document.createElement("button");
+    link.type = "button";
+    link.textContent = ecg.id;
+    link.addEventListener("click", () => openEcg(ecg.id));
+    const cells = [link, ecg.date, ecg.leads.map((lead) => lead.name).join(", ")];
+    for (const content of cells) {
+      const cell = document.createElement("td");
+      cell.append(content);
+      row.append(cell);
+    }
+    $("ecg-rows").append(row);
+  }
+  state.cursor = page.next_cursor;
+  $("more").hidden = !page.next_cursor;
+  show("ecg-list");
+}
+
+function fact(term, value) {
+  const dt = document.createElement("dt");
+  const dd = document.createElement("dd");
+  dt.textContent = term;
+  dd.textContent = value;
+  $("facts").append(dt, dd);
+}
+
+async function openEcg(id) {
+  const path = `/ecgs/${encodeURIComponent(id)}`;
+  const [metadata, insights] = await Promise.all([
+    call(path).then((r) => r.json()), call(`${path}/insights`).then((r) => r.json()),
+  ]);
+  state.ecg = metadata;
+  state.start = 0;
+  $("detail-title").textContent = `ECG ${metadata.id}`;
+  $("facts").replaceChildren();
+  fact("Date (UTC)", metadata.date);
+  fact("Sampling frequency", metadata.sampling_frequency ? `${metadata.sampling_frequency} Hz` : "unknown");
+  const rhythm = insights.rhythm;
+  fact("Heart rate", rhythm ? `${rhythm.heart_rate_bpm.mean} bpm (${rhythm.classification})` : insights.rhythm_unavailable);
+  if (rhythm) fact("RR (ms)", `mean ${rhythm.rr_ms.mean}, SDNN ${rhythm.rr_ms.sdnn}, RMSSD ${rhythm.rr_ms.rmssd}`);
+  $("lead-rows").replaceChildren();
+  metadata.leads.forEach((lead, index) => {
+    const quality = insights.leads[index].signal_quality;
+    const row = document.createElement("tr");
+    const verdict = !quality ? "not judged" : quality.usable ? "usable" : quality.problems.join(", ");
+    for (const text of [lead.name, String(lead.number_of_samples), verdict]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      if (quality && !quality.usable && text === verdict) cell.className = "problem";
+      row.append(cell);
+    }
+    $("lead-rows").append(row);
+  });
+  show("ecg-detail");
+  await drawWindow();
+}
+
+function seconds() {
+  const ecg = state.ecg;
+  if (!ecg.sampling_frequency) return 0;
+  return Math.max(...ecg.leads.map((lead) => lead.number_of_samples)) / ecg.sampling_frequency;
+}
+
+async function drawWindow() {
+  const total = seconds();
+  $("earlier").disabled = state.start <= 0;
+  $("later").disabled = state.start + state.duration >= total;
+  $("window").textContent = total ? `${state.start} s to ${Math.min(total, state.start + state.duration)} s of ${total.toFixed(1)} s` : "";
+  if (!total) { $("paper").removeAttribute("src"); $("paper-caption").textContent = "No sampling frequency: the ECG cannot be drawn on paper."; return; }
+  const query = `?format=svg&start_s=${state.start}&duration_s=${state.duration}`;
+  const blob = await (await call(`/ecgs/${encodeURIComponent(state.ecg.id)}/render${query}`)).blob();
+  const previous = $("paper").src;
+  $("paper").src = URL.createObjectURL(blob);
+  if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
+  $("paper-caption").textContent = `25 mm/s, 10 mm/mV, from ${state.start} s.`;
+}
+
+async function download(kind) {
+  const id = encodeURIComponent(state.ecg.id);
+  const path = kind === "edf" ? `/ecgs/${id}/export?format=edf` : `/ecgs/${id}/render?format=pdf&start_s=${state.start}`;
+  const blob = await (await call(path)).blob();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = `${state.ecg.id}.${kind}`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  say(`Downloaded ${link.download}.`);
+}
+
+function guarded(action) {
+  return (...args) => action(...args).catch((error) => say(error.message));
+}
+
+async function signOut() {
+  await call("/auth/logout", { method: "POST" }).catch(() => {});
+  Object.assign(state, { access: null, refresh: null, ecg: null });
+  show("sign-in");
+  say("Signed out.");
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("sign-in-form").addEventListener("submit", guarded(signIn));
+  $("more").addEventListener("click", guarded(listEcgs));
+  $("earlier").addEventListener("click", guarded(async () => { state.start = Math.max(0, state.start - state.duration); await drawWindow(); }));
+  $("later").addEventListener("click", guarded(async () => { state.start += state.duration; await drawWindow(); }));
+  $("download-edf").addEventListener("click", guarded(() => download("edf")));
+  $("download-pdf").addEventListener("click", guarded(() => download("pdf")));
+  $("back").addEventListener("click", () => show("ecg-list"));
+  $("sign-out").addEventListener("click", guarded(signOut));
+  show("sign-in");
+});
