@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from recordings.model import STANDARD_LEADS
+from rendering.paper import MARGIN_MM, PULSE_AREA_MM
 from tests.helpers import USER_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -34,9 +35,13 @@ def browser():
         launched.close()
 
 
+MM_TO_CSS_PX = 96 / 25.4
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(accept_downloads=True)
+    # Wide enough that a 10 s page (280 mm) is shown at its real size.
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 900})
     opened = context.new_page()
     opened.csp_violations = []
     opened.on(
@@ -76,7 +81,7 @@ def sign_in(page, api, username, password):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_a_user_reads_pages_through_and_downloads_an_ecg(page, api, reader):
+def test_a_user_reads_pages_through_and_downloads_an_ecg(page, api, reader, tmp_path):
     sign_in(page, api, reader, USER_PASSWORD)
     with page.expect_response(lambda response: "/render" in response.url) as drawn:
         page.get_by_role("button", name="thirty-seconds").click()
@@ -90,9 +95,17 @@ def test_a_user_reads_pages_through_and_downloads_an_ecg(page, api, reader):
         page.get_by_role("button", name="Download PDF").click()
     assert pdf.value.suggested_filename == "thirty-seconds.pdf"
     page.get_by_role("button", name="Back to the list").click()
-    page.get_by_role("button", name="resting").click()
+    with page.expect_response(lambda response: "/render" in response.url) as drawn:
+        page.get_by_role("button", name="resting").click()
     expect(page.locator("#detail-title")).to_have_text("ECG resting")
     expect(page.locator("#lead-rows tr")).to_have_count(12)
+    assert drawn.value.status == 200
+    width_mm = 2 * MARGIN_MM + PULSE_AREA_MM + 10 * 25  # 10 s at 25 mm/s, pulse area, margins
+    expect(page.locator("#paper")).to_have_attribute("src", re.compile(r"^blob:"))
+    page.wait_for_timeout(300)  # let the image decode before measuring it
+    shown = page.locator("#paper").bounding_box()
+    assert abs(shown["width"] - 2 - width_mm * MM_TO_CSS_PX) < 3  # 2 px of border
+    page.screenshot(path=str(tmp_path / "viewer-12-lead.png"), full_page=True)
     with page.expect_download() as edf:
         page.get_by_role("button", name="Download EDF+").click()
     assert edf.value.suggested_filename == "resting.edf"
