@@ -125,11 +125,13 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-def edf_ingest_figures(api: str, headers: dict, hours: float, master_pid: int | None) -> dict:
+def edf_ingest_figures(
+    api: str, headers: dict, hours: float, master_pid: int | None, leads: int = 3
+) -> dict:
     """Upload a long EDF file; time it and watch the workers' memory meanwhile."""
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "holter.edf"
-        samples = write_edf(path, hours)
+        samples = write_edf(path, hours, leads=leads)
         pids = worker_pids(master_pid) if master_pid else []
         idle = {pid: rss_bytes(pid) for pid in pids}
         peak = dict(idle)
@@ -196,6 +198,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--samples-per-lead", type=int, default=5000)
     parser.add_argument("--edf-hours", type=float, default=24, help="0 to skip the EDF ingest")
+    parser.add_argument("--edf-leads", type=int, default=3, help="leads of the EDF file")
     parser.add_argument("--server-pid", type=int, help="gunicorn master's pid, to watch RSS")
     parser.add_argument("--mongodb-uri", help="the server's database, for storage figures")
     arguments = parser.parse_args()
@@ -236,7 +239,7 @@ def main() -> None:
     }
     if arguments.edf_hours > 0:
         figures["edf_ingest"] = edf_ingest_figures(
-            api, headers, arguments.edf_hours, arguments.server_pid
+            api, headers, arguments.edf_hours, arguments.server_pid, arguments.edf_leads
         )
     if arguments.mongodb_uri:
         figures["storage"] = storage_figures(arguments.mongodb_uri)

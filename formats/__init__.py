@@ -54,6 +54,17 @@ def checked(format_name: str, recording: Recording) -> Recording:
     return recording
 
 
+def header_number(text: str, format_name: str, what: str) -> float:
+    """A finite number from a header field; anything else means the header is damaged."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise UnreadableFile(f"the {format_name} {what} {text[:20]!r} is not a number")
+    return value
+
+
 def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
     """A file's calibration, or None when it is unusable (zero, infinite or not a number).
 

@@ -9,14 +9,20 @@ any per-signal work, so a header declaring thousands of signals costs nothing.
 
 import datetime as dt
 import functools
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from formats import BLOCK_SAMPLES, UnreadableFile, UnsupportedFile, UploadedFile, calibration
+from formats import (
+    BLOCK_SAMPLES,
+    UnreadableFile,
+    UnsupportedFile,
+    UploadedFile,
+    calibration,
+    header_number,
+)
 from formats.leads import lead_names
 from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 
@@ -188,14 +194,7 @@ def text(field: bytes) -> str:
 
 
 def decimal(field: bytes, what: str) -> float:
-    value_text = text(field)
-    try:
-        value = float(value_text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise UnreadableFile(f"the EDF {what} {value_text!r} is not a number")
-    return value
+    return header_number(text(field), "EDF", what)
 
 
 def whole_number(field: bytes, what: str) -> int:

@@ -6,7 +6,6 @@ package, whose plotting and dataframe dependencies would weigh ~200 MB in the pr
 
 import datetime as dt
 import functools
-import math
 import re
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from formats import (
     UnsupportedFile,
     UploadedFile,
     calibration,
+    header_number,
 )
 from formats.leads import lead_names
 from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
@@ -245,14 +245,7 @@ def parse_signal(line: str) -> Signal:
 
 
 def number(text: str, what: str) -> float:
-    """A finite number from a header field; anything else is a damaged header."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise UnreadableFile(f"the WFDB {what} {text[:20]!r} is not a number")
-    return value
+    return header_number(text, "WFDB", what)
 
 
 def base_time(record: re.Match) -> dt.datetime | None:
