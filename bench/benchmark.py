@@ -97,15 +97,23 @@ def kernel_figures(samples: int = 10_000_000) -> dict:
 
 
 def write_edf(path: Path, hours: float, frequency: int = 250, leads: int = 3) -> int:
-    """An EDF file of ECG-like int16 leads; returns its sample count."""
+    """An EDF file of ECG-like int16 leads (a 10 s stretch of beats repeated, with noise of its
+    own everywhere, so beat detection and quality checks do their real work); returns its
+    sample count."""
     samples = int(hours * 3600 * frequency)
+    t = np.arange(10 * frequency) / frequency
+    beat_times = np.arange(0.4, 10, 0.8)  # 75 bpm
+    template = sum(
+        800 * np.exp(-(((t - b) / 0.012) ** 2)) + 150 * np.exp(-(((t - b - 0.25) / 0.05) ** 2))
+        for b in beat_times
+    )
     signals = []
     for seed in range(leads):
-        walk = np.cumsum(np.random.default_rng(seed).integers(-20, 21, samples, dtype=np.int32))
-        walk -= np.linspace(0, walk[-1], samples, dtype=np.int32)  # no drift out of int16
+        noise = np.random.default_rng(seed).normal(0, 8, samples).astype(np.float32)
+        lead = np.resize(template.astype(np.float32) * (1 - 0.2 * seed), samples) + noise
         signals.append(
             edfio.EdfSignal.from_digital(
-                np.clip(walk, -30000, 30000).astype(np.int16), frequency, label=f"ECG {seed + 1}"
+                np.round(lead).astype(np.int16), frequency, label=f"ECG {seed + 1}"
             )
         )
     edfio.Edf(signals, starttime=dt.time(8, 0)).write(path)
