@@ -15,7 +15,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # mongosh (runs docker/mongo-init/ as the mongo image does) and Mongo Express, from the lock file.
 $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for mongosh and Mongo Express"; exit 1; }
+	@command -v npm >/dev/null || { echo "npm (Node.js 20.19+) is needed for mongosh and Mongo Express"; exit 1; }
 	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error
 	touch $@
 

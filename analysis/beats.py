@@ -15,8 +15,11 @@ from sleepecg import detect_heartbeats
 
 SEGMENT_SECONDS = 600
 OVERLAP_SECONDS = 120
-# Below this a QRS complex spans too few samples to be found reliably.
-MIN_SAMPLING_FREQUENCY = 50.0
+# sleepecg's 5-30 Hz band-pass needs more than 60 Hz; below 100 Hz a QRS spans a few samples.
+MIN_SAMPLING_FREQUENCY = 100.0
+# Above this the detector sees the lead averaged down (a QRS lasts 80-120 ms: 1 kHz keeps it),
+# so its buffer stays a few megabytes whatever the recording's rate.
+DETECTION_HZ = 1000.0
 # Two detections closer than this are one beat seen from two segments (no heart beats faster).
 REFRACTORY_SECONDS = 0.2
 
@@ -25,6 +28,9 @@ class BeatDetector:
     """Finds the beats of one lead, fed consecutive blocks of its samples."""
 
     def __init__(self, sampling_frequency: float):
+        self.factor = max(1, int(np.ceil(sampling_frequency / DETECTION_HZ)))
+        self.carry = np.empty(0, dtype=np.float64)  # samples not yet averaged down
+        sampling_frequency = sampling_frequency / self.factor
         self.sampling_frequency = sampling_frequency
         self.segment = max(1, round(SEGMENT_SECONDS * sampling_frequency))
         self.overlap = round(OVERLAP_SECONDS * sampling_frequency)
@@ -35,7 +41,7 @@ class BeatDetector:
         self.found: list[np.ndarray] = []
 
     def update(self, samples: np.ndarray) -> None:
-        self.buffer = np.concatenate([self.buffer, samples.astype(np.float64)])
+        self.buffer = np.concatenate([self.buffer, self._averaged_down(samples)])
         while True:
             context = self.final_until - self.buffer_start  # left context already in the buffer
             core_end = self.final_until + self.segment
@@ -47,10 +53,22 @@ class BeatDetector:
             self.buffer = self.buffer[keep_from - self.buffer_start :]
             self.buffer_start = keep_from
 
+    def _averaged_down(self, samples: np.ndarray) -> np.ndarray:
+        values = samples.astype(np.float64)
+        if self.factor == 1:
+            return values
+        joined = np.concatenate([self.carry, values])
+        whole = joined.size - joined.size % self.factor
+        self.carry = joined[whole:]
+        return joined[:whole].reshape(-1, self.factor).mean(axis=1)
+
     def _detect(self, window: np.ndarray) -> np.ndarray:
         if window.size < max(2, 2 * self.refractory) or window.min() == window.max():
             return np.empty(0, dtype=np.int64)  # sleepecg refuses flat signals: no beats
-        return np.asarray(detect_heartbeats(window, self.sampling_frequency), dtype=np.int64)
+        try:
+            return np.asarray(detect_heartbeats(window, self.sampling_frequency), dtype=np.int64)
+        except ValueError:  # a window sleepecg cannot filter: no beats found in it
+            return np.empty(0, dtype=np.int64)
 
     def _keep(self, detected: np.ndarray, core_end: int | None) -> None:
         """Keep the detections in [final_until, core_end) and mark them decided."""
@@ -66,11 +84,12 @@ class BeatDetector:
             self.final_until = core_end
 
     def result(self) -> np.ndarray:
-        """Every beat's sample index, in order."""
+        """Every beat's sample index in the lead, in order."""
         if self.buffer.size:
             self._keep(self._detect(self.buffer), None)
             self.buffer = np.empty(0, dtype=np.float64)
-        return np.concatenate(self.found) if self.found else np.empty(0, dtype=np.int64)
+        beats = np.concatenate(self.found) if self.found else np.empty(0, dtype=np.int64)
+        return beats * self.factor + self.factor // 2 if self.factor > 1 else beats
 
 
 def detect_all(signal: np.ndarray, sampling_frequency: float) -> np.ndarray:

@@ -11,7 +11,7 @@
   the square of the sampling frequency, so below 360 Hz the bound grows by that factor;
 - ``too_short``: under 2 seconds (1000 samples without a sampling frequency): too little to
   judge the rest, or to find a rhythm in.
-Without a sampling frequency noise cannot be judged.
+Without a sampling frequency (or below 1 Hz) noise cannot be judged.
 """
 
 import numpy as np
@@ -41,6 +41,9 @@ class SignalQuality:
     """The quality verdict of one lead, fed consecutive blocks of its samples."""
 
     def __init__(self, sampling_frequency: float | None, calibration: Calibration | None):
+        # Below 1 Hz no ECG is sampled: judged as if the frequency were unknown.
+        if sampling_frequency is not None and sampling_frequency < 1:
+            sampling_frequency = None
         self.sampling_frequency = sampling_frequency
         self.window = (
             max(4, round(WINDOW_SECONDS * sampling_frequency))

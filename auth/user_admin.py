@@ -85,8 +85,8 @@ def change_user(username: str, body: UserChanges):
     if changes.get("disabled") is True or changes.get("role") == USER:
         refuse_self_lockout(username)
     if "password" in changes:
-        # A reset password only lets the owner choose a new one (see roles_required), so an
-        # administrator who knows it still cannot read the account's ECGs.
+        # A reset password only opens the choice of a new one (see roles_required): knowing it
+        # reads no ECG; an administrator who went on to choose one would be audited doing so.
         changes["password_hash"] = hash_password(changes.pop("password"))
         changes["password_reset_pending"] = True
     user = users().update(username, changes)

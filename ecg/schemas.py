@@ -13,6 +13,10 @@ from recordings.model import EcgSummary
 MAX_SIGNAL_SLICE = 100_000
 MAX_BEATS = 100_000
 MAX_RENDER_SECONDS = 60
+# Samples one image may read, all leads together: 12 leads of 60 s at 2 kHz.
+MAX_RENDER_SAMPLES = 12 * 60 * 2000
+# Below this, paper speed spreads single samples millimetres apart: not an ECG to draw.
+MIN_RENDER_HZ = 25.0
 
 
 class CalibrationModel(StrictModel):
@@ -192,7 +196,9 @@ class RenderQuery(BaseModel):
     """What to draw, and how: the standard paper view by default."""
 
     format: Literal["svg", "pdf"] = Field("svg", description="SVG (sized in mm) or a one-page PDF.")
-    start_s: float = Field(0.0, ge=0, allow_inf_nan=False, description="Window start, seconds.")
+    start_s: float = Field(
+        0.0, ge=0, le=10**9, allow_inf_nan=False, description="Window start, seconds."
+    )
     duration_s: float = Field(
         10.0,
         gt=0,

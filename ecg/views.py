@@ -8,7 +8,9 @@ from auth.guards import current_user, roles_required
 from auth.users import USER
 from ecg.schemas import (
     MAX_BEATS,
+    MAX_RENDER_SAMPLES,
     MAX_SIGNAL_SLICE,
+    MIN_RENDER_HZ,
     BeatRange,
     EcgBeats,
     EcgInsights,
@@ -230,9 +232,11 @@ def render_ecg(ecg_id: str, query: RenderQuery):
     most 60 s per image; only the chunks of the window are read.
     """
     ecg = own_ecg(ecg_id)
-    if ecg.sampling_frequency is None:
+    if ecg.sampling_frequency is None or ecg.sampling_frequency < MIN_RENDER_HZ:
         raise ApiError(
-            422, "not_renderable", "The ECG has no sampling frequency, which paper speed needs."
+            422,
+            "not_renderable",
+            f"Drawing on paper needs a sampling frequency of at least {MIN_RENDER_HZ:g} Hz.",
         )
     sheet = paper_sheet(ecg, query)
     audit("ecg.read", ecg=ecg_id, view="render", start_s=query.start_s, format=query.format)
@@ -246,12 +250,19 @@ def paper_sheet(ecg: EcgSummary, query: RenderQuery) -> Sheet:
     """The window's samples, beats and labels, read from storage."""
     wanted = query.leads.split(",") if query.leads else [lead.name for lead in ecg.leads]
     indices = []
-    for name in wanted:
-        index = ecg.lead_index(name.strip())
+    for name in dict.fromkeys(name.strip() for name in wanted):  # each lead once, in order
+        index = ecg.lead_index(name)
         if index is None:
             raise ApiError(404, "lead_not_found", f"ECG {ecg.id!r} has no lead {name!r}.")
         indices.append(index)
     frequency = ecg.sampling_frequency
+    if len(indices) * query.duration_s * frequency > MAX_RENDER_SAMPLES:
+        raise ApiError(
+            400,
+            "window_too_large",
+            f"One image reads at most {MAX_RENDER_SAMPLES} samples: ask for fewer leads or a "
+            "shorter duration_s.",
+        )
     length = max(ecg.leads[index].number_of_samples for index in indices)
     first = round(query.start_s * frequency)
     if first >= length:

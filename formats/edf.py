@@ -116,6 +116,8 @@ def read_header(path: Path) -> EdfHeader:
         if len(fixed) < 256:
             raise UnreadableFile("the EDF file is truncated inside its header")
         count = whole_number(fixed[252:256], "number of signals")
+        if count < 1:
+            raise UnreadableFile(f"the EDF header announces {count} signals")
         if count > MAX_SIGNALS:
             raise UnsupportedFile(
                 f"the EDF file has {count} signals; at most {MAX_LEADS} leads are accepted"

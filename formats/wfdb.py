@@ -149,8 +149,9 @@ def read_zip(path: Path) -> Recording:
         return Path(copy.name)
 
     try:
-        header = decode_header(archive.read(headers[0]))
-        return parse_record(header, extract, keep_alive)
+        with archive:  # every file the header names is extracted while it is parsed
+            header = decode_header(archive.read(headers[0]))
+            return parse_record(header, extract, keep_alive)
     except (UnreadableFile, UnsupportedFile):
         raise
     except Exception:  # a damaged member surfaces as any of zipfile's or zlib's errors

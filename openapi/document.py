@@ -14,7 +14,8 @@ PATH_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 ERROR_DESCRIPTIONS = {
     400: "The input is invalid; `details` names each offending field.",
     401: "The access token is missing, invalid or expired, or its account is disabled.",
-    403: "The caller's role may not use this endpoint.",
+    403: "The caller's role may not use this endpoint, the account must choose a new password "
+    "first, or a current password is wrong.",
     404: "Not found, or not the caller's.",
     409: "Conflicts with existing data.",
     413: "The request or the ECG is too large.",

@@ -1,4 +1,5 @@
-"""Flask CLI commands: ``init`` (indexes and the first admin) and ``sweep`` (clean-up for cron).
+"""Flask CLI commands: ``init`` (indexes and the first admin), ``sweep`` (clean-up for cron) and
+``reanalyse`` (insights of older analyses brought up to date).
 
 What they act on is handed in by the factory, so this package imports no blueprint.
 """

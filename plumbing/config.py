@@ -84,5 +84,7 @@ def validate_settings(config: Mapping) -> None:
             f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes; "
             'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
+    if config["MAX_ECG_SAMPLES"] > 2**31 - 1:
+        raise ConfigError("MAX_ECG_SAMPLES must be below 2**31 (beats are stored as int32)")
     if not config["PASSWORD_HASH_METHOD"].startswith("scrypt"):
         raise ConfigError("PASSWORD_HASH_METHOD must be a werkzeug scrypt method")

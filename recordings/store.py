@@ -4,7 +4,8 @@ A short recording's chunks travel inside its ECG document (one write, the common
 they pass INLINE_LIMIT_BYTES they go to `signal_chunks` instead. The ECG document is written
 only after all of its chunks, so a recording becomes visible complete or not at all; an ingest
 that fails removes its chunks, and `sweep_orphan_chunks` removes those of one that crashed.
-Every query on `ecgs` includes the owner; reads of metadata never load signals.
+Every lookup by a client's id includes the owner; lookups by storage key follow one (or run in
+the CLI). Reads of metadata never load signals.
 """
 
 import contextlib
@@ -99,7 +100,8 @@ class EcgStore:
             return self.chunks.find(query).sort("seq", ASCENDING)
         if ecg.key not in self.fetched_inline:
             document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks": True})
-            self.fetched_inline[ecg.key] = document["inline_chunks"]
+            # Deleted since it was found (a concurrent delete): nothing left to read.
+            self.fetched_inline[ecg.key] = document["inline_chunks"] if document else []
         return [
             chunk
             for chunk in self.fetched_inline[ecg.key]
@@ -128,7 +130,7 @@ class EcgStore:
         """
         if ecg.inline:
             fields = {"inline_chunks.encoding": True, "inline_chunks.lead": True}
-            document = self.ecgs.find_one({"_id": ecg.key}, fields)
+            document = self.ecgs.find_one({"_id": ecg.key}, fields) or {"inline_chunks": []}
             encodings = {
                 chunk["encoding"]
                 for chunk in document["inline_chunks"]
@@ -147,16 +149,24 @@ class EcgStore:
         return np.concatenate(pieces).astype(np.int64) if pieces else np.empty(0, dtype=np.int64)
 
     def outdated(self, analysis_version: str) -> Iterator[EcgSummary]:
-        """ECGs of every owner whose insights an older analysis made, in storage order."""
+        """ECGs of every owner whose insights an older analysis made, in storage order.
+
+        Their keys are listed first, so no cursor stays open while each is re-analysed (a
+        Holter's analysis outlasts a cursor's idle timeout).
+        """
         query = {"analysis.analysis_version": {"$ne": analysis_version}}
-        for document in self.ecgs.find(query, WITHOUT_SIGNALS).sort("_id", ASCENDING):
-            yield summary_from_document(document)
+        keys = [d["_id"] for d in self.ecgs.find(query, {"_id": True}).sort("_id", ASCENDING)]
+        for key in keys:
+            document = self.ecgs.find_one({"_id": key, **query}, WITHOUT_SIGNALS)
+            if document is not None:  # not deleted or re-analysed meanwhile
+                yield summary_from_document(document)
 
     def replace_analysis(
         self, ecg: EcgSummary, lead_insights: list[dict], insights: dict, beats: np.ndarray
     ) -> None:
         """Store a new analysis of a stored ECG: its beats first, its version last, so an
-        interrupted re-analysis leaves the old version in place and is simply done again."""
+        interrupted re-analysis leaves the ECG marked outdated and is simply done again (its
+        beats may be briefly absent for readers while they are replaced)."""
         documents = beat_chunks(beats)
         if ecg.inline:
             self.ecgs.update_one(

@@ -3,7 +3,7 @@
 
 A 12-lead ECG with the standard lead names is laid out 3 x 4: columns of 2.5 s (I, II, III;
 aVR, aVL, aVF; V1-V3; V4-V6, each column the next 2.5 s), and a lead II rhythm strip over the
-whole window; anything else is one strip per lead.
+10 seconds of the window (the rest is the next page); anything else is one strip per lead.
 """
 
 from dataclasses import dataclass
@@ -101,7 +101,8 @@ def draw(sheet: Sheet) -> Drawing:
                 assumed |= add_trace(drawing, lead, first, last, x, baseline, sheet)
         else:
             lead = by_name["II"] if standard else sheet.leads[row]
-            assumed |= add_trace(drawing, lead, 0, lead.samples.size, x0, baseline, sheet)
+            shown = round(duration * sheet.sampling_frequency)  # the standard page is 10 s
+            assumed |= add_trace(drawing, lead, 0, shown, x0, baseline, sheet)
             if standard or row == 0:
                 for beat in sheet.beats:
                     beat_x = x0 + beat / sheet.sampling_frequency * sheet.speed

@@ -81,10 +81,18 @@ def test_beats_are_detected_on_the_preferred_usable_lead(api, user_token):
         ),
         (
             {"sampling_frequency": 10, "leads": [{"name": "II", "signal": [1, 9] * 100}]},
-            "below the 50 Hz",
+            "below the 100 Hz",
+        ),
+        (
+            {"sampling_frequency": 55, "leads": [{"name": "II", "signal": [1, 9, 4] * 200}]},
+            "below the 100 Hz",
+        ),
+        (
+            {"sampling_frequency": 1e-200, "leads": [{"name": "II", "signal": [1, 9] * 600}]},
+            "below the 100 Hz",
         ),
     ],
-    ids=["no sampling frequency", "no usable lead", "two beats", "10 Hz"],
+    ids=["no sampling frequency", "no usable lead", "two beats", "10 Hz", "55 Hz", "1e-200 Hz"],
 )
 def test_a_rhythm_that_cannot_be_computed_is_absent_with_a_reason(api, user_token, body, reason):
     response = api.request("POST", "/api/v1/ecgs", user_token, json=body)

@@ -69,3 +69,11 @@ def test_a_zip_whose_header_says_nothing_is_a_400(api, user_token, header):
     )
     assert response.status_code == 400, response.text
     assert "no record line" in response.json()["message"]
+
+
+def test_an_edf_announcing_a_negative_number_of_signals_is_a_400(api, user_token):
+    header = b"0       " + b" " * 160 + b"01.05.2410.30.00" + b"256     " + b" " * 44
+    header += b"1       1       -1  "
+    response = api.request("POST", "/api/v1/ecgs", user_token, files={"file": ("x.edf", header)})
+    assert response.status_code == 400, response.text
+    assert "-1 signals" in response.json()["message"]

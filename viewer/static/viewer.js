@@ -13,16 +13,23 @@ function show(...ids) {
   $("sign-out").hidden = ids.includes("sign-in");
 }
 
-async function refreshTokens() {
-  const response = await fetch(`${api}/auth/refresh`, {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ refresh_token: state.refresh }),
-  });
-  if (!response.ok) return false;
-  const tokens = await response.json();
-  state.access = tokens.access_token;
-  state.refresh = tokens.refresh_token;
-  return true;
+// One refresh at a time: two requests that find the access token expired together must not
+// both present the same single-use refresh token (the second would end the session).
+let refreshing = null;
+
+function refreshTokens() {
+  refreshing ??= (async () => {
+    const response = await fetch(`${api}/auth/refresh`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: state.refresh }),
+    });
+    if (!response.ok) return false;
+    const tokens = await response.json();
+    state.access = tokens.access_token;
+    state.refresh = tokens.refresh_token;
+    return true;
+  })().finally(() => { refreshing = null; });
+  return refreshing;
 }
 
 async function call(path, options = {}, retried = false) {
