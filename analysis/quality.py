@@ -82,15 +82,19 @@ class SignalQuality:
             self.at_high += int(np.count_nonzero(samples == high))
 
     def _windows(self, windows: np.ndarray) -> None:
-        ranges = windows.max(axis=1).astype(np.float64) - windows.min(axis=1)
+        # float64 first: second differences of 32-bit samples can overflow 64-bit squares
+        values = windows.astype(np.float64)
+        ranges = np.ptp(values, axis=1)
         self.windows += ranges.size
         moving = ranges >= self.flat_below
-        self.flat_windows += ranges.size - int(np.count_nonzero(moving))
-        if moving.any():
-            # float64 first: second differences of 32-bit samples can overflow 64-bit squares
-            second = np.diff(windows[moving].astype(np.float64), n=2, axis=1)
+        still = ranges.size - int(np.count_nonzero(moving))
+        self.flat_windows += still
+        if still < ranges.size:
+            if still:
+                values, ranges = values[moving], ranges[moving]
+            second = values[:, 2:] - 2 * values[:, 1:-1] + values[:, :-2]
             rms = np.sqrt(np.einsum("ij,ij->i", second, second) / second.shape[1])
-            self.noise_ratios.append(rms / ranges[moving])
+            self.noise_ratios.append(rms / ranges)
 
     def result(self) -> dict:
         """``{"usable": bool, "problems": [...]}`` in the vocabulary above."""
