@@ -25,16 +25,13 @@ SATURATED_SHARE = 0.01
 NOISE_RATIO = 0.10
 NOISE_REFERENCE_HZ = 360.0
 MIN_SECONDS = 2.0
-MILLIVOLTS_PER_UNIT = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "mv": 1.0, "v": 1e3}
 WINDOWLESS_SAMPLES = 1000  # window length when the sampling frequency is unknown
 
 
 def flat_threshold(calibration: Calibration | None) -> float:
     """The range, in the lead's own steps, below which a window counts as flat."""
-    unit = calibration.unit.strip().lower() if calibration else ""
-    if unit in MILLIVOLTS_PER_UNIT:
-        return FLAT_MILLIVOLTS / (abs(calibration.scale) * MILLIVOLTS_PER_UNIT[unit])
-    return FLAT_STEPS
+    step = calibration.millivolts_per_step() if calibration else None
+    return FLAT_STEPS if step is None else FLAT_MILLIVOLTS / abs(step)
 
 
 class SignalQuality:

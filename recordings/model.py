@@ -29,6 +29,10 @@ def standard_lead(name: str) -> str | None:
     return next((lead for lead in STANDARD_LEADS if lead.lower() == plain), None)
 
 
+# Millivolts per physical unit, for the units an ECG's calibration is given in.
+MILLIVOLTS_PER_UNIT = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "mv": 1.0, "v": 1e3}
+
+
 @dataclass(frozen=True)
 class Calibration:
     """How a lead's integers become physical values: (sample - baseline) * scale, in unit."""
@@ -36,6 +40,11 @@ class Calibration:
     unit: str
     scale: float
     baseline: float = 0.0
+
+    def millivolts_per_step(self) -> float | None:
+        """What one step is worth in mV, or None when the unit is not a voltage."""
+        factor = MILLIVOLTS_PER_UNIT.get(self.unit.strip().lower())
+        return None if factor is None else self.scale * factor
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ COLUMNS_PER_MM = 4  # output resolution: a quarter of a millimetre
 MARGIN_MM, HEADER_MM, ROW_MM, PULSE_AREA_MM = 10.0, 16.0, 30.0, 10.0
 COLUMN_SECONDS = 2.5
 GRID_ROWS = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
-MILLIVOLTS_PER_UNIT = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "mv": 1.0, "v": 1e3}
 ASSUMED_MV_PER_STEP = 1e-3  # without a calibration in volts: 1 µV per step, as stated on the page
 
 
@@ -55,10 +54,9 @@ class Sheet:
 def millivolts(lead: LeadWindow) -> tuple[np.ndarray, bool]:
     """The lead in mV, and whether that needed the 1 µV-per-step assumption."""
     calibration = lead.calibration
-    unit = calibration.unit.strip().lower() if calibration else ""
-    if unit in MILLIVOLTS_PER_UNIT:
-        factor = calibration.scale * MILLIVOLTS_PER_UNIT[unit]
-        return (lead.samples - calibration.baseline) * factor, False
+    step = calibration.millivolts_per_step() if calibration else None
+    if step is not None:
+        return (lead.samples - calibration.baseline) * step, False
     baseline = calibration.baseline if calibration else 0.0
     return (lead.samples - baseline) * ASSUMED_MV_PER_STEP, True
 

@@ -1,7 +1,5 @@
 """Heartbeats, rhythm and signal quality through the API, validated on annotated records."""
 
-from urllib.parse import quote
-
 import numpy as np
 import pytest
 
@@ -170,7 +168,7 @@ def test_beat_ranges_outside_the_recording_are_a_400(api, user_token, params):
 
 def test_another_users_beats_are_a_404(api, user_token, other_user_token):
     signal, _ = synthetic_ecg([800] * 5)
-    upload(api, user_token, "private-beats", [{"name": quote("II"), "signal": signal.tolist()}])
+    upload(api, user_token, "private-beats", [{"name": "II", "signal": signal.tolist()}])
     response = api.request("GET", "/api/v1/ecgs/private-beats/beats", other_user_token)
     assert response.status_code == 404
     assert response.json()["error"] == "ecg_not_found"

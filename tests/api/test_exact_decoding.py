@@ -13,6 +13,7 @@ from pydicom import dcmread
 from pydicom.waveforms.numpy_handler import multiplex_array
 
 from tests.ecg_files import dicom_ecg_bytes, ecg_like, edf_bytes
+from tests.helpers import stored_samples
 
 INT24 = (-(1 << 23), (1 << 23) - 1)
 
@@ -25,21 +26,23 @@ def upload_files(api, token, ecg_id: str, files: list[tuple[str, bytes]]):
 def stored_leads(api, token, ecg_id: str) -> dict[str, np.ndarray]:
     """Every lead's samples as stored, read back through the signal endpoint."""
     metadata = api.request("GET", f"/api/v1/ecgs/{ecg_id}", token).json()
-    leads = {}
-    for lead in metadata["leads"]:
-        samples, start, length = [], 0, lead["number_of_samples"]
-        while start < length:
-            stop = min(length, start + 100_000)
-            response = api.request(
-                "GET",
-                f"/api/v1/ecgs/{ecg_id}/leads/{lead['name']}/signal",
-                token,
-                params={"start": start, "stop": stop},
-            )
-            samples += response.json()["samples"]
-            start = stop
-        leads[lead["name"]] = np.array(samples)
-    return leads
+    return {
+        lead["name"]: np.array(
+            [
+                sample
+                for start in range(0, lead["number_of_samples"], 100_000)
+                for sample in stored_samples(
+                    api,
+                    token,
+                    ecg_id,
+                    lead["name"],
+                    start,
+                    min(lead["number_of_samples"], start + 100_000),
+                )
+            ]
+        )
+        for lead in metadata["leads"]
+    }
 
 
 def bdf_bytes(digital: list[np.ndarray], frequency: int = 256) -> bytes:
