@@ -2,12 +2,16 @@
 
 Starts nothing itself: point it at a running server and a user's credentials, e.g.
     python -m bench.benchmark --base-url http://127.0.0.1:5000 --username u --password p \
-        [--server-pid GUNICORN_MASTER_PID] [--mongodb-uri URI] [--edf-hours 24]
-Figures: uploads/s and latency percentiles of 12-lead ECGs at a given concurrency, insight
-reads/s, the ingest time of an EDF file (3 leads, 250 Hz) and the workers' peak RSS above idle
-while ingesting it (with --server-pid, on the same machine), bytes per stored sample from
-MongoDB's collection statistics (with --mongodb-uri), and the zero-crossing kernel's samples/s
-beside np.copy's. Nothing here is asserted by the tests.
+        [--server-pid GUNICORN_MASTER_PID] [--mongod-pid PID] [--mongodb-uri URI] \
+        [--edf-hours 24]
+(``bench.side_by_side`` starts this service and the reference implementation on fresh servers
+and runs it against both.) Figures: uploads/s and latency percentiles of 12-lead ECGs at a
+given concurrency, insight reads/s, the CPU milliseconds per request of the app's processes
+(with --server-pid) and of mongod (with --mongod-pid) from /proc, the ingest time of an EDF
+file (3 leads, 250 Hz) and the workers' peak RSS above idle while ingesting it (with
+--server-pid, on the same machine), bytes per stored sample from MongoDB's collection
+statistics (with --mongodb-uri), and the zero-crossing kernel's samples/s beside np.copy's.
+Nothing here is asserted by the tests.
 """
 
 import argparse
@@ -62,8 +66,23 @@ def percentiles(latencies: list[float]) -> dict:
     }
 
 
-def run_concurrently(task, count: int, concurrency: int) -> dict:
-    """Run task(index, session) count times on `concurrency` threads; return rate and latencies."""
+def process_tree_cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of the processes and of their children (gunicorn's workers)."""
+    total_ticks = 0
+    for pid in pids:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for member in [pid, *map(int, children)]:
+            # Fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name.
+            fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
+            total_ticks += int(fields[11]) + int(fields[12])
+    return total_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_concurrently(task, count: int, concurrency: int, cpu_of: dict | None = None) -> dict:
+    """Run task(index, session) count times on `concurrency` threads; return rate, latencies
+    and, for each named list of pids in ``cpu_of``, the CPU milliseconds per request."""
+    cpu_of = cpu_of or {}
+    cpu_before = {name: process_tree_cpu_seconds(pids) for name, pids in cpu_of.items()}
     local = threading.local()
     latencies: list[float] = []
 
@@ -78,7 +97,18 @@ def run_concurrently(task, count: int, concurrency: int) -> dict:
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(timed, range(count)))
     elapsed = time.perf_counter() - started
-    return {"requests": count, "per_second": round(count / elapsed, 1), **percentiles(latencies)}
+    cpu = {
+        f"{name}_cpu_ms_per_request": round(
+            (process_tree_cpu_seconds(pids) - cpu_before[name]) * 1000 / count, 2
+        )
+        for name, pids in cpu_of.items()
+    }
+    return {
+        "requests": count,
+        "per_second": round(count / elapsed, 1),
+        **percentiles(latencies),
+        **cpu,
+    }
 
 
 def kernel_figures(samples: int = 10_000_000) -> dict:
@@ -197,36 +227,30 @@ def storage_figures(mongodb_uri: str) -> dict:
         }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--username", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--samples-per-lead", type=int, default=5000)
-    parser.add_argument("--edf-hours", type=float, default=24, help="0 to skip the EDF ingest")
-    parser.add_argument("--edf-leads", type=int, default=3, help="leads of the EDF file")
-    parser.add_argument("--server-pid", type=int, help="gunicorn master's pid, to watch RSS")
-    parser.add_argument("--mongodb-uri", help="the server's database, for storage figures")
-    arguments = parser.parse_args()
-
-    api = arguments.base_url.rstrip("/") + "/api/v1"
+def log_in(api: str, username: str, password: str) -> dict:
+    """The headers of the benchmark's requests, with a fresh access token."""
     login = requests.post(
-        f"{api}/auth/login",
-        json={"username": arguments.username, "password": arguments.password},
-        timeout=30,
+        f"{api}/auth/login", json={"username": username, "password": password}, timeout=30
     )
     login.raise_for_status()
-    headers = {
+    return {
         "Authorization": f"Bearer {login.json()['access_token']}",
         "Content-Type": "application/json",
     }
+
+
+def request_figures(
+    api: str,
+    headers: dict,
+    count: int,
+    concurrency: int,
+    samples_per_lead: int = 5000,
+    cpu_of: dict | None = None,
+) -> dict:
+    """``count`` 12-lead uploads, then reads of their insights, each at ``concurrency``."""
     run = uuid.uuid4().hex[:8]
-    leads = standard_ecg_leads(arguments.samples_per_lead)
-    bodies = [
-        json.dumps({"id": f"bench-{run}-{i}", "leads": leads}) for i in range(arguments.requests)
-    ]
+    leads = standard_ecg_leads(samples_per_lead)
+    bodies = [json.dumps({"id": f"bench-{run}-{i}", "leads": leads}) for i in range(count)]
 
     def upload(index: int, session: requests.Session) -> None:
         response = session.post(f"{api}/ecgs", data=bodies[index], headers=headers, timeout=60)
@@ -238,12 +262,52 @@ def main() -> None:
         )
         expect(response, 200)
 
+    return {
+        "ecg": f"{len(LEAD_NAMES)} leads x {samples_per_lead} samples",
+        "concurrency": concurrency,
+        "uploads": run_concurrently(upload, count, concurrency, cpu_of),
+        "insights": run_concurrently(read_insights, count, concurrency, cpu_of),
+    }
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--username", required=True)
+    parser.add_argument("--password", required=True)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--samples-per-lead", type=int, default=5000)
+    parser.add_argument("--edf-hours", type=float, default=24, help="0 to skip the EDF ingest")
+    parser.add_argument("--edf-leads", type=int, default=3, help="leads of the EDF file")
+    parser.add_argument(
+        "--server-pid", type=int, help="gunicorn master's pid, for the app's CPU and RSS"
+    )
+    parser.add_argument("--mongod-pid", type=int, help="mongod's pid, for its CPU")
+    parser.add_argument("--mongodb-uri", help="the server's database, for storage figures")
+    arguments = parser.parse_args()
+
+    api = arguments.base_url.rstrip("/") + "/api/v1"
+    headers = log_in(api, arguments.username, arguments.password)
+    cpu_of = {
+        name: [pid]
+        for name, pid in (("app", arguments.server_pid), ("mongod", arguments.mongod_pid))
+        if pid
+    }
     figures = {
-        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
-        "ecg": f"{len(LEAD_NAMES)} leads x {arguments.samples_per_lead} samples",
-        "concurrency": arguments.concurrency,
-        "uploads": run_concurrently(upload, arguments.requests, arguments.concurrency),
-        "insights": run_concurrently(read_insights, arguments.requests, arguments.concurrency),
+        "machine": machine(),
+        **request_figures(
+            api,
+            headers,
+            arguments.requests,
+            arguments.concurrency,
+            arguments.samples_per_lead,
+            cpu_of,
+        ),
     }
     if arguments.edf_hours > 0:
         figures["edf_ingest"] = edf_ingest_figures(

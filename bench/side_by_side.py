@@ -1,0 +1,171 @@
+"""The speed issue's measurement: this service and the reference implementation, each on a
+fresh mongod 6.0.5 of its own, measured by the same client in one run, and printed as JSON.
+
+    python -m bench.side_by_side [--rounds 3] [--requests 600] [--concurrency 8]
+
+This service runs as `make run` runs it: a one-member replica set with authentication, the
+restricted service user, gunicorn configured by gunicorn.conf.py, every analysis on; only the
+per-user upload limit is off (UPLOADS_PER_MINUTE=0), since the benchmark uploads hundreds a
+minute. The reference (bench/reference_service.py) runs on an unauthenticated replica set with
+the same gunicorn worker and thread counts. Rounds alternate between the two, so both see the
+same noise; the medians over rounds are printed beside each round's figures. The analyses'
+own CPU (measured in this process, see bench.analysis_figures) is printed on its own line.
+"""
+
+import argparse
+import json
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import requests
+
+from bench.analysis_figures import cpu_ms_per_upload
+from bench.benchmark import log_in, machine, request_figures
+from bench.reference_service import add_user
+from devtools.local_database import secured_database, service_environment
+from devtools.mongodb import LocalDatabase
+from devtools.processes import PROJECT_ROOT, child_environment, run_init, start_app_server
+from devtools.waiting import free_port, stop_process, wait_for_http
+
+USERNAME = "bench"
+SERVICE = "this_service"
+REFERENCE = "reference"
+
+
+class Server:
+    """A running implementation: its API, a logged-in user's headers, and the pids to meter."""
+
+    def __init__(self, name: str, api: str, headers: dict, app_pid: int, mongod_pid: int):
+        self.name, self.api, self.headers = name, api, headers
+        self.cpu_of = {"app": [app_pid], "mongod": [mongod_pid]}
+
+
+def start_service(cleanup: ExitStack, folder: Path) -> Server:
+    database, local_secrets = secured_database(folder / "var")
+    cleanup.enter_context(database)
+    admin_password, password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    environment = child_environment(
+        SECRET_KEY=secrets.token_urlsafe(48),
+        ADMIN_PASSWORD=admin_password,
+        UPLOADS_PER_MINUTE="0",
+        **service_environment(database, local_secrets),
+    )
+    run_init(environment)
+    port = free_port()
+    server = start_app_server(environment, port, folder / "service.log")
+    cleanup.callback(stop_process, server)
+    api = f"http://127.0.0.1:{port}/api/v1"
+    admin = log_in(api, "admin", admin_password)
+    created = requests.post(
+        f"{api}/users", json={"username": USERNAME, "password": password}, headers=admin, timeout=30
+    )
+    created.raise_for_status()
+    return Server(
+        SERVICE, api, log_in(api, USERNAME, password), server.pid, database.member.process.pid
+    )
+
+
+def start_reference(cleanup: ExitStack, folder: Path, workers: int, threads: int) -> Server:
+    database = cleanup.enter_context(LocalDatabase(folder / "reference-db"))
+    uri = database.uri_for("reference")
+    password = secrets.token_urlsafe(16)
+    add_user(uri, USERNAME, password)
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--worker-class", "gthread"]
+    command += ["--threads", str(threads), "bench.reference_service:create_app()"]
+    log = open(folder / "reference.log", "ab")  # noqa: SIM115 - owned by the child
+    server = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=child_environment(MONGODB_URI=uri, SECRET_KEY=secrets.token_urlsafe(48)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    cleanup.callback(stop_process, server)
+    api = f"http://127.0.0.1:{port}/api/v1"
+    wait_for_http(f"{api}/healthz", server, "the reference implementation")
+    return Server(
+        REFERENCE, api, log_in(api, USERNAME, password), server.pid, database.member.process.pid
+    )
+
+
+def medians(rounds: list[dict]) -> dict:
+    """The median of every figure over rounds, phase by phase."""
+    return {
+        phase: {
+            figure: round(statistics.median(r[phase][figure] for r in rounds), 2)
+            for figure in rounds[0][phase]
+        }
+        for phase in ("uploads", "insights")
+    }
+
+
+def ratios(service: dict, reference: dict) -> dict:
+    """This service's figures over the reference's, as the issue states its aims."""
+    return {
+        "uploads_per_second": round(
+            service["uploads"]["per_second"] / reference["uploads"]["per_second"], 2
+        ),
+        "insight_reads_per_second": round(
+            service["insights"]["per_second"] / reference["insights"]["per_second"], 2
+        ),
+        "upload_p99": round(service["uploads"]["p99_ms"] / reference["uploads"]["p99_ms"], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--reference-workers", type=int, default=2)
+    parser.add_argument("--reference-threads", type=int, default=2)
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="side-by-side-") as directory, ExitStack() as cleanup:
+        folder = Path(directory)
+        servers = [
+            start_service(cleanup, folder),
+            start_reference(
+                cleanup, folder, arguments.reference_workers, arguments.reference_threads
+            ),
+        ]
+        rounds: dict[str, list[dict]] = {server.name: [] for server in servers}
+        for _ in range(arguments.rounds):
+            for server in servers:
+                figures = request_figures(
+                    server.api,
+                    server.headers,
+                    arguments.requests,
+                    arguments.concurrency,
+                    cpu_of=server.cpu_of,
+                )
+                rounds[server.name].append(figures)
+        summary = {name: medians(server_rounds) for name, server_rounds in rounds.items()}
+        print(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "ecg": "12 leads x 5000 samples",
+                    "concurrency": arguments.concurrency,
+                    "rounds": arguments.rounds,
+                    "median": summary,
+                    "service_over_reference": ratios(summary[SERVICE], summary[REFERENCE]),
+                    "analysis_cpu_ms_per_upload_in_process": cpu_ms_per_upload(),
+                    "each_round": rounds,
+                },
+                indent=2,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
