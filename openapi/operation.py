@@ -97,7 +97,8 @@ def parse_json_body(model: type[Model]) -> Model:
     """Parse and validate the request body, refusing it unread past the model's size limit.
 
     A model may also screen the raw bytes (``screen_json``) before parsing, to refuse in linear
-    time what could never be valid rather than building millions of objects first.
+    time what could never be valid rather than building millions of objects first, and may
+    decode them itself (``from_json``, raising pydantic's ``ValidationError`` when invalid).
     """
     if not request.is_json:
         raise ApiError(
@@ -114,8 +115,9 @@ def parse_json_body(model: type[Model]) -> Model:
     screen = getattr(model, "screen_json", None)
     if screen is not None:
         screen(raw)
+    decode = getattr(model, "from_json", model.model_validate_json)
     try:
-        return model.model_validate_json(raw)
+        return decode(raw)
     except ValidationError as failure:
         raise invalid_input(failure) from None
 

@@ -11,7 +11,7 @@ ONE_LEAD = [{"name": "I", "signal": [1, 2]}]
 
 
 def parse(body: dict) -> EcgUpload:
-    return EcgUpload.model_validate_json(json.dumps(body))
+    return EcgUpload.from_json(json.dumps(body).encode())
 
 
 def test_dates_are_stored_in_utc_at_millisecond_precision():

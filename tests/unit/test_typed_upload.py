@@ -1,0 +1,194 @@
+"""The typed pass over JSON uploads (``valid_upload``) against pydantic's verdict (EcgUpload).
+
+It may hand a body back to pydantic when in doubt, but must never accept what pydantic
+refuses, nor read an accepted body differently.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from ecg.uploads import MAX_LEADS, EcgUpload, valid_upload
+
+
+def pydantic_verdict(body: bytes) -> EcgUpload | None:
+    try:
+        return EcgUpload.model_validate_json(body)
+    except ValidationError:
+        return None
+
+
+def same_upload(typed: EcgUpload, validated: EcgUpload) -> bool:
+    if typed.model_dump(exclude={"leads"}) != validated.model_dump(exclude={"leads"}):
+        return False
+    return len(typed.leads) == len(validated.leads) and all(
+        a.model_dump(exclude={"signal"}) == b.model_dump(exclude={"signal"})
+        and isinstance(a.signal, np.ndarray)
+        and a.signal.dtype == np.int32
+        and a.signal.tolist() == b.signal
+        for a, b in zip(typed.leads, validated.leads, strict=True)
+    )
+
+
+def lead(signal: str = "[1, -2, 3]", **fields: str) -> str:
+    members = {"name": '"II"', **fields, "signal": signal}
+    return "{" + ", ".join(f'"{key}": {value}' for key, value in members.items()) + "}"
+
+
+def upload(*leads: str, **fields: str) -> bytes:
+    members = {**fields, "leads": "[" + ", ".join(leads or (lead(),)) + "]"}
+    return ("{" + ", ".join(f'"{key}": {value}' for key, value in members.items()) + "}").encode()
+
+
+ACCEPTED = {
+    "plain": upload(),
+    "every field": upload(
+        lead(
+            calibration='{"unit": "uV", "scale": 4.88, "baseline": -3}',
+            number_of_samples="3",
+        ),
+        id='"rest-001"',
+        date='"2024-05-01T10:00:00.123456+02:00"',
+        sampling_frequency="500",
+    ),
+    "int32 bounds and minus zero": upload(lead("[2147483647, -2147483648, -0, 0]")),
+    "JSON whitespace everywhere": upload(lead("[ 1 ,\n-2\t,\r3 ]")),
+    "explicit nulls": upload(
+        lead(calibration="null", number_of_samples="null"), id="null", date="null"
+    ),
+    "escaped key": b'{"leads": [{"name": "I", "sig\\u006eal": [1]}]}',
+    "repeated key, last wins": b'{"leads": [{"name": "I", "signal": [1.5], "signal": [7]}]}',
+    "64 leads": upload(*(lead(name=f'"L{i}"') for i in range(MAX_LEADS))),
+}
+
+REFUSED = {
+    "float sample": upload(lead("[1, 2.0]")),
+    "exponent": upload(lead("[1e3]")),
+    "boolean": upload(lead("[1, true]")),
+    "null sample": upload(lead("[1, null]")),
+    "string sample": upload(lead('[1, "2"]')),
+    "nested array": upload(lead("[[1], 2]")),
+    "object in signal": upload(lead('[{"a": 1}]')),
+    "above int32": upload(lead("[2147483648]")),
+    "below int32": upload(lead("[-2147483649]")),
+    "beyond int64": upload(lead("[99999999999999999999999]")),
+    "far below int64": upload(lead("[-99999999999999999999999]")),
+    "empty signal": upload(lead("[]")),
+    "number as signal": upload(lead("5")),
+    "count mismatch": upload(lead(number_of_samples="4")),
+    "zero count": upload(lead(number_of_samples="0")),
+    "repeated names": upload(lead(), lead()),
+    "65 leads": upload(*(lead(name=f'"L{i}"') for i in range(MAX_LEADS + 1))),
+    "no leads": b'{"leads": []}',
+    "no signal": b'{"leads": [{"name": "I"}]}',
+    "no name": b'{"leads": [{"signal": [1]}]}',
+    "unknown lead field": upload(lead(gain="2")),
+    "unknown upload field": upload(patient='"x"'),
+    "id with a trailing newline": upload(id='"abc\\n"'),
+    "lead name with a control character": upload(lead(name='"I\\u0007"')),
+    "date without an offset": upload(date='"2024-05-01T10:00:00"'),
+    "zero scale": upload(lead(calibration='{"unit": "uV", "scale": 0}')),
+    "infinite frequency": upload(sampling_frequency="1e999"),
+    "frequency as a string": upload(sampling_frequency='"500"'),
+    "repeated key, last is bad": b'{"leads": [{"name": "I", "signal": [7], "signal": [1.5]}]}',
+    "trailing garbage": upload() + b"x",
+    "leading zero": upload(lead("[01]")),
+    "not an object": b"[1, 2]",
+}
+
+
+@pytest.mark.parametrize("body", ACCEPTED.values(), ids=ACCEPTED.keys())
+def test_valid_bodies_take_the_typed_pass_and_read_as_pydantic_reads_them(body):
+    typed, validated = valid_upload(body), pydantic_verdict(body)
+    assert validated is not None
+    assert typed is not None
+    assert same_upload(typed, validated)
+
+
+@pytest.mark.parametrize("body", REFUSED.values(), ids=REFUSED.keys())
+def test_invalid_bodies_are_left_to_pydantic(body):
+    assert pydantic_verdict(body) is None
+    assert valid_upload(body) is None
+    with pytest.raises(ValidationError):
+        EcgUpload.from_json(body)
+
+
+JSON_SCALARS = st.one_of(
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+)
+INT32_SAMPLES = st.one_of(
+    st.integers(-(2**31), 2**31 - 1), st.sampled_from([-(2**31), 2**31 - 1, 0, -1])
+)
+# Each value is valid most of the time and sometimes off by a type or a bound, so both
+# verdicts come up often.
+LEAD_FIELDS = {
+    "name": (st.sampled_from(["I", "II", "V1", "Lead II"]), st.sampled_from([" V1", "", "a" * 65])),
+    "number_of_samples": (st.none(), st.integers(-1, 6)),
+    "calibration": (
+        st.fixed_dictionaries({"unit": st.sampled_from(["uV", "mV"]), "scale": st.just(0.5)}),
+        st.fixed_dictionaries({"unit": st.just(""), "scale": st.sampled_from([0, 1])}),
+    ),
+}
+UPLOAD_FIELDS = {
+    "id": (st.sampled_from(["a", "rest-001"]), st.sampled_from(["a\n", "-a", "a" * 129])),
+    "date": (
+        st.sampled_from(["2024-05-01T10:00:00Z", "2024-05-01T10:00:00.5+02:00"]),
+        st.sampled_from(["2024-05-01T10:00:00", "2024-13-01"]),
+    ),
+    "sampling_frequency": (st.sampled_from([500, 250.5]), st.sampled_from([0, 100_001, "500"])),
+}
+
+
+def sometimes_wrong(draw, valid, wrong):
+    return draw(st.one_of(wrong, JSON_SCALARS)) if draw(st.integers(0, 19)) == 0 else draw(valid)
+
+
+@st.composite
+def signals(draw):
+    samples = draw(st.lists(INT32_SAMPLES, min_size=1, max_size=6))
+    if draw(st.integers(0, 4)) == 0:
+        samples[draw(st.integers(0, len(samples) - 1))] = draw(
+            st.one_of(JSON_SCALARS, st.sampled_from([2**31, -(2**31) - 1]))
+        )
+    return samples if draw(st.integers(0, 29)) else []
+
+
+@st.composite
+def leads(draw):
+    document = {"signal": draw(signals())}
+    for field, (valid, wrong) in LEAD_FIELDS.items():
+        if field == "name" or draw(st.booleans()):
+            document[field] = sometimes_wrong(draw, valid, wrong)
+    if document.get("number_of_samples") is not None and draw(st.booleans()):
+        document["number_of_samples"] = len(document["signal"])
+    if draw(st.integers(0, 29)) == 0:
+        document["gain"] = 1
+    return document
+
+
+@st.composite
+def bodies(draw):
+    document = {
+        "leads": draw(st.lists(leads(), min_size=0 if draw(st.booleans()) else 1, max_size=3))
+    }
+    for field, (valid, wrong) in UPLOAD_FIELDS.items():
+        if draw(st.booleans()):
+            document[field] = sometimes_wrong(draw, valid, wrong)
+    return json.dumps(document, indent=draw(st.sampled_from([None, 0, 2]))).encode()
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bodies())
+def test_the_typed_pass_accepts_exactly_what_pydantic_accepts(body):
+    typed, validated = valid_upload(body), pydantic_verdict(body)
+    assert (typed is None) == (validated is None)
+    if typed is not None:
+        assert same_upload(typed, validated)
