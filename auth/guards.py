@@ -3,11 +3,13 @@
 import functools
 
 import jwt
+from bson import ObjectId
+from bson.errors import InvalidId
 from flask import current_app, g, request
 
 from auth.sessions import SessionStore
 from auth.tokens import ACCESS, read_token
-from auth.users import User, UserStore
+from auth.users import User, user_from_document
 from plumbing.database import get_db
 from plumbing.errors import ApiError
 
@@ -37,10 +39,18 @@ def authenticate() -> tuple[User, str]:
         raise ApiError(401, "token_expired", "The access token has expired; refresh it.") from None
     except jwt.InvalidTokenError:
         raise ApiError(401, "invalid_token", "The access token is not valid.") from None
-    user = UserStore(get_db()).find_by_id(claims.user_id)
+    gone = ApiError(401, "invalid_token", "The access token's account is deleted or disabled.")
+    try:
+        user_id = ObjectId(claims.user_id)
+    except InvalidId:
+        raise gone from None
+    account, session_is_live = SessionStore(get_db()).account_and_session(
+        user_id, claims.session_id
+    )
+    user = user_from_document(account) if account else None
     if user is None or user.disabled:
-        raise ApiError(401, "invalid_token", "The access token's account is deleted or disabled.")
-    if not SessionStore(get_db()).is_active(claims.session_id, user.id):
+        raise gone
+    if not session_is_live:
         raise ApiError(401, "session_ended", "The session has ended; log in again.")
     return user, claims.session_id
 

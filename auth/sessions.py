@@ -29,6 +29,7 @@ class SessionStore:
 
     def __init__(self, db: Database):
         self.sessions = db.sessions
+        self.accounts = db.users
 
     def ensure_indexes(self) -> None:
         """Expired sessions delete themselves; a user's sessions are found by user."""
@@ -54,15 +55,34 @@ class SessionStore:
         )
         return session_id, refresh_id
 
-    def is_active(self, session_id: str, user_id: ObjectId) -> bool:
-        """Whether the session exists, belongs to the user and has not expired."""
-        # A lookup by _id alone is the cheapest there is; this runs on every request.
-        session = self.sessions.find_one({"_id": session_id}, {"user": True, "expires_at": True})
-        return (
-            session is not None
-            and session["user"] == user_id
-            and session["expires_at"] > current_time()
+    def account_and_session(self, user_id: ObjectId, session_id: str) -> tuple[dict | None, bool]:
+        """The account's document (without its password hash), if it exists, and whether the
+        session is live (it exists, belongs to the account and has not expired).
+
+        One round trip, from the account to its session by their ``_id`` indexes: this proves
+        every request's token, so disabling or deleting an account, or ending a session, takes
+        effect on the next request.
+        """
+        live_session = {"_id": session_id, "expires_at": {"$gt": current_time()}}
+        found = self.accounts.aggregate(
+            [
+                {"$match": {"_id": user_id}},
+                {"$project": {"password_hash": False}},
+                {
+                    "$lookup": {
+                        "from": self.sessions.name,
+                        "localField": "_id",
+                        "foreignField": "user",
+                        "pipeline": [{"$match": live_session}, {"$project": {"_id": True}}],
+                        "as": "live_sessions",
+                    }
+                },
+            ]
         )
+        account = next(found, None)
+        if account is None:
+            return None, False
+        return account, bool(account.pop("live_sessions"))
 
     def rotate(
         self, session_id: str, user_id: ObjectId, presented: str, lifetime_seconds: int
