@@ -2,6 +2,7 @@
 
 import numpy as np
 from flask import Blueprint, Response, current_app, stream_with_context, url_for
+from pymongo.client_session import ClientSession
 
 from analysis.recording import RecordingAnalysis
 from auth.guards import current_user, roles_required
@@ -71,10 +72,21 @@ def count_upload() -> None:
         raise too_many("uploads")
 
 
+def audit_upload(summary: EcgSummary, transaction: ClientSession) -> None:
+    audit(
+        "ecg.uploaded",
+        transaction=transaction,
+        ecg=summary.id,
+        leads=len(summary.leads),
+        samples=sum(lead.number_of_samples for lead in summary.leads),
+    )
+
+
 def store_recording(recording: Recording):
-    """Ingest a recording for the caller; the 201 response with its Location."""
+    """Ingest a recording for the caller, its audit entry in the same transaction; the 201
+    response with its Location."""
     try:
-        summary = ingest(ecgs(), current_user().id, recording, RecordingAnalysis)
+        summary = ingest(ecgs(), current_user().id, recording, RecordingAnalysis, audit_upload)
     except UnreadableFile as unreadable:  # damage found only when the samples are read
         raise file_refused(unreadable) from None
     except EcgExists:
@@ -88,12 +100,6 @@ def store_recording(recording: Recording):
         ) from None
     except EmptyLead as empty:
         raise ApiError(400, "empty_lead", f"Lead {empty} has no samples.") from None
-    audit(
-        "ecg.uploaded",
-        ecg=summary.id,
-        leads=len(summary.leads),
-        samples=sum(lead.number_of_samples for lead in summary.leads),
-    )
     return EcgMetadata.from_summary(summary), {"Location": url_for(".get_ecg", ecg_id=summary.id)}
 
 

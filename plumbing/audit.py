@@ -2,6 +2,7 @@
 
 from flask import current_app, g, has_request_context, request
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from plumbing.database import get_db
@@ -47,8 +48,8 @@ class AuditLog:
             ]
         )
 
-    def append(self, entry: dict) -> None:
-        self.events.insert_one(entry)
+    def append(self, entry: dict, transaction: ClientSession | None = None) -> None:
+        self.events.insert_one(entry, session=transaction)
 
     def page(
         self, limit: int, cursor: str | None, actor: str | None, event: str | None
@@ -62,8 +63,15 @@ class AuditLog:
         return newest_first_page(self.events, query, "at", limit, cursor)
 
 
-def audit(event: str, actor: str | None = None, outcome: str = "success", **details) -> None:
-    """Record an event of this request: who (default: the authenticated caller), from where."""
+def audit(
+    event: str,
+    actor: str | None = None,
+    outcome: str = "success",
+    transaction: ClientSession | None = None,
+    **details,
+) -> None:
+    """Record an event of this request: who (default: the authenticated caller), from where;
+    within ``transaction`` when given, so it commits with the change it records."""
     if actor is None and has_request_context() and "current_user" in g:
         actor = g.current_user.username
     AuditLog(get_db()).append(
@@ -75,5 +83,6 @@ def audit(event: str, actor: str | None = None, outcome: str = "success", **deta
             "address": request.remote_addr if has_request_context() else None,
             "request_id": g.get("request_id") if has_request_context() else None,
             "details": details,
-        }
+        },
+        transaction,
     )

@@ -8,7 +8,7 @@ import numpy as np
 from bson import ObjectId
 
 from recordings.model import EcgSummary, LeadInput, LeadSummary, Recording
-from recordings.store import EcgStore
+from recordings.store import EcgStore, Record
 
 
 class EmptyLead(ValueError):
@@ -58,11 +58,13 @@ def ingest(
     owner: ObjectId,
     recording: Recording,
     analyse: Callable[[Recording], RecordingAnalysis],
+    record: Record | None = None,
 ) -> EcgSummary:
     """Store and analyse a recording; it becomes visible only once complete.
 
     The analyses are handed in (``analysis.recording.RecordingAnalysis`` in the service), so
-    the domain does not depend on them.
+    the domain does not depend on them; so is ``record``, written in the transaction that
+    stores the ECG (see ``EcgWriter.commit``).
     """
     analysis = analyse(recording)
     with store.writer(owner, recording.id) as writer:
@@ -73,7 +75,7 @@ def ingest(
             LeadSummary(lead.name, result.pop("number_of_samples"), result, lead.calibration)
             for lead, result in zip(recording.leads, results, strict=True)
         ]
-        return writer.commit(recording.date, recording.sampling_frequency, leads, insights)
+        return writer.commit(recording.date, recording.sampling_frequency, leads, insights, record)
 
 
 def reanalyse_outdated(

@@ -9,13 +9,14 @@ the CLI). Reads of metadata never load signals.
 """
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import numpy as np
 from bson import Binary, ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -34,6 +35,10 @@ NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 ABANDONED_AFTER = timedelta(hours=6)
 # The series of detected beats (sample indices) is stored like a lead's signal, under this index.
 BEATS_SERIES = -1
+
+
+# Writes something about a new ECG in the transaction that stores it.
+Record = Callable[[EcgSummary, ClientSession], None]
 
 
 class EcgExists(Exception):
@@ -287,8 +292,14 @@ class EcgWriter:
         sampling_frequency: float | None,
         leads: list[LeadSummary],
         insights: dict | None = None,
+        record: Record | None = None,
     ) -> EcgSummary:
-        """Write the remaining chunks, then the document that makes the ECG visible."""
+        """Write the remaining chunks, then the document that makes the ECG visible.
+
+        ``record(summary, session)`` writes what must be exactly as durable as the ECG (its
+        audit entry): in one transaction with the document, so both are committed, majority
+        and journaled, or neither is. Attempted once: a failure reaches the caller.
+        """
         self._keep([doc for lead in list(self.pending) for doc in self._chunks(lead, final=True)])
         document = {
             "_id": self.key,
@@ -303,11 +314,18 @@ class EcgWriter:
         }
         if self.inline is not None:
             document["inline_chunks"] = self.inline
+        summary = summary_from_document(document)
         try:
-            self.store.ecgs.insert_one(document)
+            if record is None:
+                self.store.ecgs.insert_one(document)
+                return summary
+            client = self.store.ecgs.database.client
+            with client.start_session() as session, session.start_transaction():
+                self.store.ecgs.insert_one(document, session=session)
+                record(summary, session)
         except DuplicateKeyError:
             raise EcgExists(self.ecg_id) from None
-        return summary_from_document(document)
+        return summary
 
     def abort(self) -> None:
         """Remove what was written; if the database is gone, the orphan sweep will."""

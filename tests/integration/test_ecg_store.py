@@ -167,3 +167,43 @@ def test_reading_every_lead_of_an_inline_ecg_fetches_its_chunks_once(app):
         leads = [np.concatenate(list(store.lead_blocks(summary, i))) for i in range(12)]
         assert all(lead.tolist() == blocks_of(500, 500)[0].tolist() for lead in leads)
         assert len(fetches) == 1
+
+
+def test_what_an_upload_records_commits_with_its_ecg_or_not_at_all(store):
+    journal = store.ecgs.database.upload_journal
+
+    def record(summary, session):
+        journal.insert_one({"ecg": summary.id}, session=session)
+
+    summary = ingest(
+        store, OWNER, recording("recorded", blocks_of(1000, 1000)), RecordingAnalysis, record
+    )
+    assert store.find(OWNER, summary.id) is not None
+    assert journal.count_documents({"ecg": "recorded"}) == 1
+
+    def record_then_fail(summary, session):
+        record(summary, session)
+        raise RuntimeError("the audit entry could not be written")
+
+    with pytest.raises(RuntimeError):
+        ingest(
+            store,
+            OWNER,
+            recording("unrecorded", blocks_of(1000, 1000)),
+            RecordingAnalysis,
+            record_then_fail,
+        )
+    assert store.find(OWNER, "unrecorded") is None
+    assert journal.count_documents({"ecg": "unrecorded"}) == 0
+
+
+def test_a_taken_id_records_nothing(store):
+    journal = store.ecgs.database.upload_journal
+    store_and_analyse(store, OWNER, recording("taken", blocks_of(10, 10)))
+
+    def record(summary, session):
+        journal.insert_one({"ecg": summary.id}, session=session)
+
+    with pytest.raises(EcgExists):
+        ingest(store, OWNER, recording("taken", blocks_of(10, 10)), RecordingAnalysis, record)
+    assert journal.count_documents({}) == 0
