@@ -11,9 +11,10 @@ import msgspec
 import numpy as np
 from pydantic import BaseModel
 
-# The characters of a flat JSON array of integers: digits, minus signs, commas, brackets and
-# JSON's whitespace. A float needs "." or "e", true/false/null/strings letters or quotes.
-INTEGER_ARRAY_CHARACTERS = b"0123456789-,[] \t\n\r"
+# What may stand between the brackets of a flat JSON array of integers: digits, minus signs,
+# commas and JSON's whitespace. A float needs "." or "e", true/false/null and strings letters or
+# quotes, a nested array or an object brackets or braces.
+BETWEEN_INTEGERS = b"0123456789-, \t\n\r"
 INT32 = np.iinfo(np.int32)
 
 RawValue = msgspec.Raw | msgspec.UnsetType
@@ -41,19 +42,20 @@ def int32_array(raw: msgspec.Raw, max_length: int) -> np.ndarray | None:
     """The integers of a raw JSON array as int32, or None unless it is a flat array of 1 to
     ``max_length`` integers that all fit int32.
 
-    msgspec has already checked the text is one valid JSON value. A valid value made only of
-    digits, minus signs, commas, whitespace and a single pair of brackets is a flat array of
-    integers in JSON's own syntax (no leading zeros, no "+"), which numpy parses exactly; the
-    count of commas proves it read every one.
+    msgspec has already checked the text is one valid JSON value. A valid value that opens
+    with a bracket and holds nothing but BETWEEN_INTEGERS up to its last character is a flat
+    array of integers in JSON's own syntax (no leading zeros, no "+"), which numpy parses
+    exactly; the count of commas proves it read every one.
     """
     text = bytes(raw)
-    if text.count(b"[") != 1 or text.translate(None, INTEGER_ARRAY_CHARACTERS):
+    between = text[1:-1]
+    if text[:1] != b"[" or between.translate(None, BETWEEN_INTEGERS):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # a short read is caught below
-        samples = np.fromstring(text[1:-1], dtype=np.int64, sep=",")
+        samples = np.fromstring(between, dtype=np.int64, sep=",")
     # Integers beyond int64 saturate at its limits, so they fail the int32 check as well.
-    if not 1 <= samples.size <= max_length or samples.size != text.count(b",") + 1:
+    if not 1 <= samples.size <= max_length or samples.size != between.count(b",") + 1:
         return None
     if samples.min() < INT32.min or samples.max() > INT32.max:
         return None
