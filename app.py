@@ -15,7 +15,7 @@ from auth.first_admin import create_first_admin
 from auth.sessions import SessionStore
 from auth.throttle import KnownAddresses
 from auth.users import UserStore
-from plumbing import database, request_log, security_headers
+from plumbing import cookieless, database, request_log, security_headers
 from plumbing.audit import AuditLog
 from plumbing.commands import Maintenance, register_commands
 from plumbing.config import settings_from_environment, validate_settings
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Trust that many proxies' X-Forwarded-For, so limits and audit see the client's address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
     database.init_app(app)
+    cookieless.init_app(app)
     request_log.init_app(app)
     security_headers.init_app(app)
     register_blueprints(app)

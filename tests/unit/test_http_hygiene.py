@@ -3,6 +3,7 @@
 import json
 import logging
 
+import flask
 import pytest
 
 from app import create_app
@@ -22,6 +23,15 @@ def log_lines(app):
     collector.setFormatter(app.logger.handlers[0].formatter)
     app.logger.addHandler(collector)
     return lambda: [json.loads(line) for line in records]
+
+
+def test_no_request_opens_a_cookie_session(app):
+    with app.test_request_context("/healthz"):
+        app.preprocess_request()
+        assert flask.session.__class__.__name__ == "NullSession"
+        with pytest.raises(RuntimeError):
+            flask.session["user"] = "someone"
+    assert "Set-Cookie" not in app.test_client().get("/healthz").headers
 
 
 def test_a_well_formed_request_id_is_echoed(app):
