@@ -9,10 +9,12 @@ from plumbing.server_errors import answer_in_json
 answer_in_json()
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-# Threads overlap MongoDB round-trips; processes use the cores. Measured on 2 cores with the
-# database and the load on the same machine (bench/benchmark.py, 12-lead uploads, concurrency 8):
-# 2x2 gave the best tail (149 uploads/s, p99 82 ms); 2x4 and 2x8 queued more in each worker
-# (120-141/s, p99 108-123 ms); 1x8 was GIL-bound (84/s). Scale workers with cores.
+# Threads overlap MongoDB round-trips; processes use the cores. Measured on the real mongod with
+# the load on the same 2 cores (12-lead uploads and insight reads at concurrency 8, six servers
+# side by side, medians of four rounds; see the README's Performance): 2x2 gave the most uploads
+# (116/s, p99 140 ms) at the least CPU per upload (9.9 ms); 4x2 115/s (p99 168), 3x4 111/s,
+# 2x4 107/s, 3x2 105/s, 2x8 101/s: more threads per worker spend more CPU on the GIL, and more
+# workers than cores only queue. Reads were alike (251-272/s). Scale workers with cores.
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
