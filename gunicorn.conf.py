@@ -1,5 +1,6 @@
 """gunicorn settings; every value can be overridden from the environment."""
 
+import gc
 import os
 
 from plumbing.server_errors import answer_in_json
@@ -29,3 +30,10 @@ control_socket_disable = True
 # log would repeat it in another format.
 accesslog = None
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """Move what the worker built at start-up (about 140 000 objects: modules, models, the app)
+    out of the garbage collector's reach. A full collection walked them all, stalling a worker
+    for about 115 ms under load; requests' own garbage is collected as before."""
+    gc.freeze()
