@@ -5,6 +5,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 EXTENSION_KEY = "mongo_client"
+DATABASE_KEY = "mongo_database"
 DEFAULT_DATABASE = "ecg"
 
 
@@ -29,9 +30,12 @@ def init_app(app: Flask) -> None:
         retryWrites=True,
         appname="ecg-service",
     )
+    # Made once: get_db runs several times in every request.
+    app.extensions[DATABASE_KEY] = app.extensions[EXTENSION_KEY].get_default_database(
+        default=DEFAULT_DATABASE
+    )
 
 
 def get_db() -> Database:
     """Return the application's database (the URI's database, else ``ecg``)."""
-    client: MongoClient = current_app.extensions[EXTENSION_KEY]
-    return client.get_default_database(default=DEFAULT_DATABASE)
+    return current_app.extensions[DATABASE_KEY]
