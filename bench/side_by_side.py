@@ -150,6 +150,7 @@ def main() -> None:
                 )
                 rounds[server.name].append(figures)
         summary = {name: medians(server_rounds) for name, server_rounds in rounds.items()}
+        analyses = cpu_ms_per_upload()
         print(
             json.dumps(
                 {
@@ -159,7 +160,13 @@ def main() -> None:
                     "rounds": arguments.rounds,
                     "median": summary,
                     "service_over_reference": ratios(summary[SERVICE], summary[REFERENCE]),
-                    "analysis_cpu_ms_per_upload_in_process": cpu_ms_per_upload(),
+                    "analysis_cpu_ms_per_upload_in_process": analyses,
+                    # The CPU aim leaves the analyses out: they have their own budget.
+                    "service_app_cpu_ms_per_upload_without_analyses": round(
+                        summary[SERVICE]["uploads"]["app_cpu_ms_per_request"]
+                        - analyses["every_analysis"],
+                        2,
+                    ),
                     "each_round": rounds,
                 },
                 indent=2,
