@@ -16,7 +16,7 @@ import numpy as np
 from analysis import LeadAnalyses
 from analysis.recording import RecordingAnalysis
 from analysis.rhythm import rhythm
-from bench.benchmark import standard_ecg_leads
+from bench.benchmark import SAMPLING_FREQUENCY, standard_ecg_leads
 from recordings.ingest import analyse_leads
 from recordings.model import LeadInput, Recording
 from tests import mitdb
@@ -66,7 +66,7 @@ def cpu_ms_per_upload(runs: int = 200) -> dict:
     }
 
     def all_analyses():
-        analyse(signals, 500)
+        analyse(signals, SAMPLING_FREQUENCY)
 
     def zero_crossings_only():
         for signal in signals.values():

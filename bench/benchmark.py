@@ -37,13 +37,25 @@ from analysis.zero_crossings import count_zero_crossings
 LEAD_NAMES = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
 
+SAMPLING_FREQUENCY = 500
+
+
 def standard_ecg_leads(samples_per_lead: int, seed: int = 1) -> list[dict]:
-    """12 leads of a band-limited random walk in the int16 range, like a 10 s ECG at 500 Hz."""
+    """12 ECG-like leads at 500 Hz (beats at 75 bpm, each lead its own amplitude, noise and a
+    wandering baseline), so every analysis does its real work, beat detection included."""
     generator = np.random.default_rng(seed)
+    t = np.arange(samples_per_lead) / SAMPLING_FREQUENCY
+    beats = np.arange(0.4, t[-1] + 1, 0.8)
+    nearest = beats[np.clip(np.searchsorted(beats, t), 0, beats.size - 1)]
+    previous = beats[np.clip(np.searchsorted(beats, t) - 1, 0, beats.size - 1)]
+    offset = np.where(np.abs(t - nearest) < np.abs(t - previous), t - nearest, t - previous)
+    shape = 1000 * np.exp(-((offset / 0.012) ** 2)) + 200 * np.exp(-(((offset - 0.25) / 0.05) ** 2))
     leads = []
     for name in LEAD_NAMES:
-        walk = np.cumsum(generator.integers(-40, 41, samples_per_lead))
-        leads.append({"name": name, "signal": (walk - walk.mean()).astype(int).tolist()})
+        wander = 150 * np.sin(2 * np.pi * generator.uniform(0.1, 0.3) * t)
+        noise = generator.normal(0, 15, samples_per_lead)
+        signal = generator.uniform(-1, 1) * shape + wander + noise
+        leads.append({"name": name, "signal": np.round(signal).astype(int).tolist()})
     return leads
 
 
@@ -250,7 +262,12 @@ def request_figures(
     """``count`` 12-lead uploads, then reads of their insights, each at ``concurrency``."""
     run = uuid.uuid4().hex[:8]
     leads = standard_ecg_leads(samples_per_lead)
-    bodies = [json.dumps({"id": f"bench-{run}-{i}", "leads": leads}) for i in range(count)]
+    bodies = [
+        json.dumps(
+            {"id": f"bench-{run}-{i}", "sampling_frequency": SAMPLING_FREQUENCY, "leads": leads}
+        )
+        for i in range(count)
+    ]
 
     def upload(index: int, session: requests.Session) -> None:
         response = session.post(f"{api}/ecgs", data=bodies[index], headers=headers, timeout=60)
@@ -263,7 +280,7 @@ def request_figures(
         expect(response, 200)
 
     return {
-        "ecg": f"{len(LEAD_NAMES)} leads x {samples_per_lead} samples",
+        "ecg": f"{len(LEAD_NAMES)} leads x {samples_per_lead} samples at {SAMPLING_FREQUENCY} Hz",
         "concurrency": concurrency,
         "uploads": run_concurrently(upload, count, concurrency, cpu_of),
         "insights": run_concurrently(read_insights, count, concurrency, cpu_of),

@@ -1,7 +1,8 @@
 """The speed issue's measurement: this service and the reference implementation, each on a
 fresh mongod 6.0.5 of its own, measured by the same client in one run, and printed as JSON.
 
-    python -m bench.side_by_side [--rounds 3] [--requests 600] [--concurrency 8]
+    python -m bench.side_by_side [--rounds 3] [--requests 600] [--concurrency 8] \
+        [--before PATH_OF_AN_EARLIER_CHECKOUT]
 
 This service runs as `make run` runs it: a one-member replica set with authentication, the
 restricted service user, gunicorn configured by gunicorn.conf.py, every analysis on; only the
@@ -35,6 +36,7 @@ from devtools.waiting import free_port, stop_process, wait_for_http
 USERNAME = "bench"
 SERVICE = "this_service"
 REFERENCE = "reference"
+BEFORE = "this_service_before"
 
 
 class Server:
@@ -45,7 +47,10 @@ class Server:
         self.cpu_of = {"app": [app_pid], "mongod": [mongod_pid]}
 
 
-def start_service(cleanup: ExitStack, folder: Path) -> Server:
+def start_service(
+    cleanup: ExitStack, folder: Path, name: str = SERVICE, project_root: Path = PROJECT_ROOT
+) -> Server:
+    folder.mkdir(parents=True, exist_ok=True)
     database, local_secrets = secured_database(folder / "var")
     cleanup.enter_context(database)
     admin_password, password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -55,9 +60,9 @@ def start_service(cleanup: ExitStack, folder: Path) -> Server:
         UPLOADS_PER_MINUTE="0",
         **service_environment(database, local_secrets),
     )
-    run_init(environment)
+    run_init(environment, project_root)
     port = free_port()
-    server = start_app_server(environment, port, folder / "service.log")
+    server = start_app_server(environment, port, folder / "service.log", project_root)
     cleanup.callback(stop_process, server)
     api = f"http://127.0.0.1:{port}/api/v1"
     admin = log_in(api, "admin", admin_password)
@@ -66,7 +71,7 @@ def start_service(cleanup: ExitStack, folder: Path) -> Server:
     )
     created.raise_for_status()
     return Server(
-        SERVICE, api, log_in(api, USERNAME, password), server.pid, database.member.process.pid
+        name, api, log_in(api, USERNAME, password), server.pid, database.member.process.pid
     )
 
 
@@ -128,16 +133,24 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--reference-workers", type=int, default=2)
     parser.add_argument("--reference-threads", type=int, default=2)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout of this project (an earlier version, e.g. a git worktree), "
+        "measured in the same rounds",
+    )
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="side-by-side-") as directory, ExitStack() as cleanup:
         folder = Path(directory)
         servers = [
-            start_service(cleanup, folder),
+            start_service(cleanup, folder / "service"),
             start_reference(
                 cleanup, folder, arguments.reference_workers, arguments.reference_threads
             ),
         ]
+        if arguments.before:
+            servers.append(start_service(cleanup, folder / "before", BEFORE, arguments.before))
         rounds: dict[str, list[dict]] = {server.name: [] for server in servers}
         for _ in range(arguments.rounds):
             for server in servers:
@@ -160,6 +173,11 @@ def main() -> None:
                     "rounds": arguments.rounds,
                     "median": summary,
                     "service_over_reference": ratios(summary[SERVICE], summary[REFERENCE]),
+                    **(
+                        {"service_over_before": ratios(summary[SERVICE], summary[BEFORE])}
+                        if BEFORE in summary
+                        else {}
+                    ),
                     "analysis_cpu_ms_per_upload_in_process": analyses,
                     # The issue's CPU aim leaves the analyses out: they have their own budget.
                     "service_app_cpu_ms_per_upload_without_analyses": round(

@@ -11,14 +11,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_app_server(
-    environment: dict[str, str], port: int, log_path: Path | None = None
+    environment: dict[str, str],
+    port: int,
+    log_path: Path | None = None,
+    project_root: Path = PROJECT_ROOT,
 ) -> subprocess.Popen:
-    """Serve the app with gunicorn, configured by gunicorn.conf.py, and wait for /healthz."""
+    """Serve the app with gunicorn, configured by gunicorn.conf.py, and wait for /healthz.
+
+    ``project_root`` may name another checkout of the project (the benchmark compares
+    versions)."""
     environment = {**environment, "PORT": str(port)}
     output = open(log_path, "ab") if log_path else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
-        cwd=PROJECT_ROOT,
+        cwd=project_root,
         env=environment,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
@@ -34,11 +40,11 @@ def start_app_server(
     return process
 
 
-def run_init(environment: dict[str, str]) -> str:
+def run_init(environment: dict[str, str], project_root: Path = PROJECT_ROOT) -> str:
     """Run ``flask --app app init`` and return what it printed."""
     finished = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "init"],
-        cwd=PROJECT_ROOT,
+        cwd=project_root,
         env=environment,
         capture_output=True,
         text=True,
