@@ -176,9 +176,16 @@ def rss_bytes(pid: int) -> int:
 
 
 def edf_ingest_figures(
-    api: str, headers: dict, hours: float, master_pid: int | None, leads: int = 3
+    api: str,
+    headers: dict,
+    hours: float,
+    master_pid: int | None,
+    leads: int = 3,
+    cpu_of: dict | None = None,
 ) -> dict:
-    """Upload a long EDF file; time it and watch the workers' memory meanwhile."""
+    """Upload a long EDF file; time it, watch the workers' memory meanwhile, and count the CPU
+    seconds of each named list of pids in ``cpu_of``."""
+    cpu_of = cpu_of or {}
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "holter.edf"
         samples = write_edf(path, hours, leads=leads)
@@ -195,6 +202,7 @@ def edf_ingest_figures(
 
         watcher = threading.Thread(target=watch)
         watcher.start()
+        cpu_before = {name: process_tree_cpu_seconds(pids) for name, pids in cpu_of.items()}
         started = time.perf_counter()
         with open(path, "rb") as file:
             response = requests.post(
@@ -204,6 +212,10 @@ def edf_ingest_figures(
                 timeout=600,
             )
         seconds = time.perf_counter() - started
+        cpu = {
+            f"{name}_cpu_seconds": round(process_tree_cpu_seconds(pids) - cpu_before[name], 2)
+            for name, pids in cpu_of.items()
+        }
         done.set()
         watcher.join()
         expect(response, 201)
@@ -213,6 +225,7 @@ def edf_ingest_figures(
             "file_mb": round(path.stat().st_size / 1e6, 1),
             "ingest_seconds": round(seconds, 2),
             "samples_per_second": round(samples / seconds),
+            **cpu,
         }
         if pids:
             figures["worker_peak_rss_above_idle_mb"] = round(
@@ -328,7 +341,7 @@ def main() -> None:
     }
     if arguments.edf_hours > 0:
         figures["edf_ingest"] = edf_ingest_figures(
-            api, headers, arguments.edf_hours, arguments.server_pid, arguments.edf_leads
+            api, headers, arguments.edf_hours, arguments.server_pid, arguments.edf_leads, cpu_of
         )
     if arguments.mongodb_uri:
         figures["storage"] = storage_figures(arguments.mongodb_uri)
