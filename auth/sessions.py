@@ -59,7 +59,7 @@ class SessionStore:
         """The account's document (without its password hash), if it exists, and whether the
         session is live (it exists, belongs to the account and has not expired).
 
-        One round trip, from the account to its session by their ``_id`` indexes: this proves
+        One round trip, from the account to its session, both found by indexed fields: this proves
         every request's token, so disabling or deleting an account, or ending a session, takes
         effect on the next request.
         """

@@ -150,8 +150,9 @@ class EcgUpload(EcgFields):
         errors (``ValidationError``) name each offending field.
 
         The typed pass (``valid_upload``) accepts only what pydantic accepts, with the same
-        values, but reads the samples with numpy instead of making a Python int of each: a
-        third of the CPU, and a fifth of the memory, of a standard upload's validation.
+        values, but reads the samples with numpy instead of making a Python int of each: for
+        a standard upload 2.3 ms instead of 5.9 (with the conversion to numpy), and 1.5 times
+        the body in memory instead of 25.
         """
         return valid_upload(body) or cls.model_validate_json(body)
 
