@@ -168,7 +168,7 @@ def main() -> None:
             json.dumps(
                 {
                     "machine": machine(),
-                    "ecg": "12 leads x 5000 samples",
+                    "ecg": "12 leads x 5000 samples at 500 Hz",
                     "concurrency": arguments.concurrency,
                     "rounds": arguments.rounds,
                     "median": summary,
