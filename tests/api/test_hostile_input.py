@@ -103,6 +103,11 @@ def announce_body(server: MeasuredServer, path: str, length: int, first: bytes):
     return status, body
 
 
+def upload_json(server: MeasuredServer, token: str, body: bytes):
+    headers = {"Content-Type": "application/json"}
+    return server.request("POST", "/api/v1/ecgs", token, data=body, headers=headers)
+
+
 def upload_file(server: MeasuredServer, token: str, name: str, content: bytes):
     return server.request(
         "POST", "/api/v1/ecgs", token, files={"file": (name, content, "application/octet-stream")}
@@ -122,16 +127,7 @@ def test_a_64_mib_login_is_refused_unread(server):
 def test_64_mib_of_tiny_leads_is_refused_before_any_is_built(server, token):
     lead = b'{"name":"L","signal":[1]},'
     body = b'{"leads":[' + lead * (60 * MIB // len(lead)) + b'{"name":"M","signal":[1]}]}'
-    response, growth, elapsed = measured(
-        server,
-        lambda: server.request(
-            "POST",
-            "/api/v1/ecgs",
-            token,
-            data=body,
-            headers={"Content-Type": "application/json"},
-        ),
-    )
+    response, growth, elapsed = measured(server, lambda: upload_json(server, token, body))
     assert response.status_code == 400
     assert response.json()["details"][0]["field"] == "leads"
     # The body itself is held once (60 MiB); nothing of its 2.4 million objects is built.
@@ -147,16 +143,7 @@ def test_a_valid_upload_near_the_body_limit_costs_a_few_times_its_size(server, t
     ]
     body = json.dumps({"id": "near-the-limit", "leads": leads}).encode()
     del leads
-    response, growth, _ = measured(
-        server,
-        lambda: server.request(
-            "POST",
-            "/api/v1/ecgs",
-            token,
-            data=body,
-            headers={"Content-Type": "application/json"},
-        ),
-    )
+    response, growth, _ = measured(server, lambda: upload_json(server, token, body))
     assert response.status_code == 201, response.text
     # A Python int per sample took 25 times the body (1.4 GiB here); the typed pass reads the
     # samples into arrays beside the text (measured: 1.5 times the body).
