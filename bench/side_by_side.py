@@ -37,6 +37,7 @@ USERNAME = "bench"
 SERVICE = "this_service"
 REFERENCE = "reference"
 BEFORE = "this_service_before"
+TOKEN_LIFETIME_SECONDS = 24 * 3600
 
 
 class Server:
@@ -58,6 +59,8 @@ def start_service(
         SECRET_KEY=secrets.token_urlsafe(48),
         ADMIN_PASSWORD=admin_password,
         UPLOADS_PER_MINUTE="0",
+        # One login serves the whole run, however many rounds it has.
+        ACCESS_TOKEN_TTL_SECONDS=str(TOKEN_LIFETIME_SECONDS),
         **service_environment(database, local_secrets),
     )
     run_init(environment, project_root)
