@@ -1,7 +1,7 @@
 """The typed pass over JSON uploads (``valid_upload``) against pydantic's verdict (EcgUpload).
 
-It may hand a body back to pydantic when in doubt, but must never accept what pydantic
-refuses, nor read an accepted body differently.
+It must never accept what pydantic refuses, nor read an accepted body differently; and it
+should accept every valid body, or the slow path would run for nothing.
 """
 
 import json
