@@ -14,7 +14,8 @@ from pydantic import BaseModel
 # What may stand between the brackets of a flat JSON array of integers: digits, minus signs,
 # commas and JSON's whitespace. A float needs "." or "e", true/false/null and strings letters or
 # quotes, a nested array or an object brackets or braces.
-BETWEEN_INTEGERS = b"0123456789-, \t\n\r"
+JSON_WHITESPACE = b" \t\n\r"
+BETWEEN_INTEGERS = b"0123456789-," + JSON_WHITESPACE
 INT32 = np.iinfo(np.int32)
 
 RawValue = msgspec.Raw | msgspec.UnsetType
@@ -45,11 +46,14 @@ def int32_array(raw: msgspec.Raw, max_length: int) -> np.ndarray | None:
     msgspec has already checked the text is one valid JSON value. A valid value that opens
     with a bracket and holds nothing but BETWEEN_INTEGERS up to its last character is a flat
     array of integers in JSON's own syntax (no leading zeros, no "+"), which numpy parses
-    exactly; the count of commas proves it read every one.
+    exactly; the count of commas proves it read every one. An empty array is refused first:
+    numpy reads whitespace alone as one 0.
     """
     text = bytes(raw)
     between = text[1:-1]
     if text[:1] != b"[" or between.translate(None, BETWEEN_INTEGERS):
+        return None
+    if not between.strip(JSON_WHITESPACE):
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # a short read is caught below

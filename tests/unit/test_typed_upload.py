@@ -78,6 +78,7 @@ REFUSED = {
     "beyond int64": upload(lead("[99999999999999999999999]")),
     "far below int64": upload(lead("[-99999999999999999999999]")),
     "empty signal": upload(lead("[]")),
+    "empty signal with whitespace": upload(lead("[ \n ]")),
     "number as signal": upload(lead("5")),
     "count mismatch": upload(lead(number_of_samples="4")),
     "zero count": upload(lead(number_of_samples="0")),
