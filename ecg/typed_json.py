@@ -5,8 +5,6 @@ text (``msgspec.Raw``); numpy reads a raw array of integers straight into an arr
 value goes back to pydantic as JSON, so the models stay the one statement of what is valid.
 """
 
-import warnings
-
 import msgspec
 import numpy as np
 from pydantic import BaseModel
@@ -55,9 +53,9 @@ def int32_array(raw: msgspec.Raw, max_length: int) -> np.ndarray | None:
         return None
     if not between.strip(JSON_WHITESPACE):
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # a short read is caught below
-        samples = np.fromstring(between, dtype=np.int64, sep=",")
+    # Text that passed the checks above is read to its end, so numpy has no short read to
+    # warn of (catch_warnings, which would silence it, is not thread-safe in gthread workers).
+    samples = np.fromstring(between, dtype=np.int64, sep=",")
     # Integers beyond int64 saturate at its limits, so they fail the int32 check as well.
     if not 1 <= samples.size <= max_length or samples.size != between.count(b",") + 1:
         return None
