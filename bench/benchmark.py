@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,8 +47,9 @@ def standard_ecg_leads(samples_per_lead: int, seed: int = 1) -> list[dict]:
     generator = np.random.default_rng(seed)
     t = np.arange(samples_per_lead) / SAMPLING_FREQUENCY
     beats = np.arange(0.4, t[-1] + 1, 0.8)
-    nearest = beats[np.clip(np.searchsorted(beats, t), 0, beats.size - 1)]
-    previous = beats[np.clip(np.searchsorted(beats, t) - 1, 0, beats.size - 1)]
+    following = np.searchsorted(beats, t)
+    nearest = beats[np.clip(following, 0, beats.size - 1)]
+    previous = beats[np.clip(following - 1, 0, beats.size - 1)]
     offset = np.where(np.abs(t - nearest) < np.abs(t - previous), t - nearest, t - previous)
     shape = 1000 * np.exp(-((offset / 0.012) ** 2)) + 200 * np.exp(-(((offset - 0.25) / 0.05) ** 2))
     leads = []
@@ -82,19 +84,27 @@ def process_tree_cpu_seconds(pids: list[int]) -> float:
     """User and system CPU of the processes and of their children (gunicorn's workers)."""
     total_ticks = 0
     for pid in pids:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        for member in [pid, *map(int, children)]:
+        for member in [pid, *worker_pids(pid)]:
             # Fields 14 and 15 of /proc/PID/stat, counted after the parenthesised command name.
             fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
             total_ticks += int(fields[11]) + int(fields[12])
     return total_ticks / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_meter(cpu_of: dict[str, list[int]] | None) -> Callable[[], dict[str, float]]:
+    """Start counting; the function returned gives the CPU seconds each named list of pids
+    (and their children) has spent since."""
+    cpu_of = cpu_of or {}
+    before = {name: process_tree_cpu_seconds(pids) for name, pids in cpu_of.items()}
+    return lambda: {
+        name: process_tree_cpu_seconds(pids) - before[name] for name, pids in cpu_of.items()
+    }
+
+
 def run_concurrently(task, count: int, concurrency: int, cpu_of: dict | None = None) -> dict:
     """Run task(index, session) count times on `concurrency` threads; return rate, latencies
     and, for each named list of pids in ``cpu_of``, the CPU milliseconds per request."""
-    cpu_of = cpu_of or {}
-    cpu_before = {name: process_tree_cpu_seconds(pids) for name, pids in cpu_of.items()}
+    cpu_spent = cpu_meter(cpu_of)
     local = threading.local()
     latencies: list[float] = []
 
@@ -110,10 +120,8 @@ def run_concurrently(task, count: int, concurrency: int, cpu_of: dict | None = N
         list(pool.map(timed, range(count)))
     elapsed = time.perf_counter() - started
     cpu = {
-        f"{name}_cpu_ms_per_request": round(
-            (process_tree_cpu_seconds(pids) - cpu_before[name]) * 1000 / count, 2
-        )
-        for name, pids in cpu_of.items()
+        f"{name}_cpu_ms_per_request": round(seconds * 1000 / count, 2)
+        for name, seconds in cpu_spent().items()
     }
     return {
         "requests": count,
@@ -185,7 +193,6 @@ def edf_ingest_figures(
 ) -> dict:
     """Upload a long EDF file; time it, watch the workers' memory meanwhile, and count the CPU
     seconds of each named list of pids in ``cpu_of``."""
-    cpu_of = cpu_of or {}
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "holter.edf"
         samples = write_edf(path, hours, leads=leads)
@@ -202,7 +209,7 @@ def edf_ingest_figures(
 
         watcher = threading.Thread(target=watch)
         watcher.start()
-        cpu_before = {name: process_tree_cpu_seconds(pids) for name, pids in cpu_of.items()}
+        cpu_spent = cpu_meter(cpu_of)
         started = time.perf_counter()
         with open(path, "rb") as file:
             response = requests.post(
@@ -212,10 +219,7 @@ def edf_ingest_figures(
                 timeout=600,
             )
         seconds = time.perf_counter() - started
-        cpu = {
-            f"{name}_cpu_seconds": round(process_tree_cpu_seconds(pids) - cpu_before[name], 2)
-            for name, pids in cpu_of.items()
-        }
+        cpu = {f"{name}_cpu_seconds": round(spent, 2) for name, spent in cpu_spent().items()}
         done.set()
         watcher.join()
         expect(response, 201)
