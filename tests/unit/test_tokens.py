@@ -42,6 +42,21 @@ def test_an_expired_token_is_refused():
         read_token(token, SECRET, ACCESS)
 
 
+def test_a_token_read_while_valid_is_refused_once_expired():
+    token = issue_token(ACCESS, "abc", "s", SECRET, 1)
+    assert read_token(token, SECRET, ACCESS).user_id == "abc"
+    time.sleep(1.1)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        read_token(token, SECRET, ACCESS)
+
+
+def test_a_token_read_with_one_secret_is_refused_with_another():
+    token = issue_token(ACCESS, "abc", "s", SECRET, 60)
+    read_token(token, SECRET, ACCESS)
+    with pytest.raises(jwt.InvalidSignatureError):
+        read_token(token, "another-secret-" + "y" * 64, ACCESS)
+
+
 @pytest.mark.parametrize(("issued", "expected"), [(ACCESS, REFRESH), (REFRESH, ACCESS)])
 def test_access_and_refresh_tokens_are_not_interchangeable(issued, expected):
     with pytest.raises(jwt.InvalidTokenError):
@@ -65,5 +80,6 @@ def test_access_and_refresh_tokens_are_not_interchangeable(issued, expected):
     ],
 )
 def test_tokens_that_are_not_ours_or_incomplete_are_refused(token):
-    with pytest.raises(jwt.InvalidTokenError):
-        read_token(token, SECRET, ACCESS)
+    for _ in range(2):  # a refused token is not kept as verified
+        with pytest.raises(jwt.InvalidTokenError):
+            read_token(token, SECRET, ACCESS)
