@@ -268,15 +268,11 @@ def log_in(api: str, username: str, password: str) -> dict:
     }
 
 
-def request_figures(
-    api: str,
-    headers: dict,
-    count: int,
-    concurrency: int,
-    samples_per_lead: int = 5000,
-    cpu_of: dict | None = None,
-) -> dict:
-    """``count`` 12-lead uploads, then reads of their insights, each at ``concurrency``."""
+def upload_task(
+    api: str, headers: dict, count: int, samples_per_lead: int = 5000
+) -> tuple[str, Callable[[int, requests.Session], None]]:
+    """The run's id and a task uploading its ``index``-th ECG, ``bench-<run>-<index>``, of
+    ``count`` made in advance (building a body is not the server's time)."""
     run = uuid.uuid4().hex[:8]
     leads = standard_ecg_leads(samples_per_lead)
     bodies = [
@@ -289,6 +285,20 @@ def request_figures(
     def upload(index: int, session: requests.Session) -> None:
         response = session.post(f"{api}/ecgs", data=bodies[index], headers=headers, timeout=60)
         expect(response, 201)
+
+    return run, upload
+
+
+def request_figures(
+    api: str,
+    headers: dict,
+    count: int,
+    concurrency: int,
+    samples_per_lead: int = 5000,
+    cpu_of: dict | None = None,
+) -> dict:
+    """``count`` 12-lead uploads, then reads of their insights, each at ``concurrency``."""
+    run, upload = upload_task(api, headers, count, samples_per_lead)
 
     def read_insights(index: int, session: requests.Session) -> None:
         response = session.get(

@@ -30,7 +30,7 @@ from bench.benchmark import log_in, machine, request_figures
 from bench.reference_service import add_user
 from devtools.local_database import secured_database, service_environment
 from devtools.mongodb import LocalDatabase
-from devtools.processes import PROJECT_ROOT, child_environment, run_init, start_app_server
+from devtools.processes import APP, PROJECT_ROOT, child_environment, run_init, start_app_server
 from devtools.waiting import free_port, stop_process, wait_for_http
 
 USERNAME = "bench"
@@ -49,8 +49,15 @@ class Server:
 
 
 def start_service(
-    cleanup: ExitStack, folder: Path, name: str = SERVICE, project_root: Path = PROJECT_ROOT
+    cleanup: ExitStack,
+    folder: Path,
+    name: str = SERVICE,
+    project_root: Path = PROJECT_ROOT,
+    app: str = APP,
+    **settings: str,
 ) -> Server:
+    """This service as ``make run`` runs it, on a fresh database in ``folder``; ``settings``
+    are added to its environment."""
     folder.mkdir(parents=True, exist_ok=True)
     database, local_secrets = secured_database(folder / "var")
     cleanup.enter_context(database)
@@ -62,10 +69,11 @@ def start_service(
         # One login serves the whole run, however many rounds it has.
         ACCESS_TOKEN_TTL_SECONDS=str(TOKEN_LIFETIME_SECONDS),
         **service_environment(database, local_secrets),
+        **settings,
     )
     run_init(environment, project_root)
     port = free_port()
-    server = start_app_server(environment, port, folder / "service.log", project_root)
+    server = start_app_server(environment, port, folder / "service.log", project_root, app)
     cleanup.callback(stop_process, server)
     api = f"http://127.0.0.1:{port}/api/v1"
     admin = log_in(api, "admin", admin_password)

@@ -8,6 +8,7 @@ from pathlib import Path
 from devtools.waiting import stop_process, wait_for_http
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP = "app:create_app()"
 
 
 def start_app_server(
@@ -15,15 +16,16 @@ def start_app_server(
     port: int,
     log_path: Path | None = None,
     project_root: Path = PROJECT_ROOT,
+    app: str = APP,
 ) -> subprocess.Popen:
     """Serve the app with gunicorn, configured by gunicorn.conf.py, and wait for /healthz.
 
     ``project_root`` may name another checkout of the project (the benchmark compares
-    versions)."""
+    versions); ``app`` another factory of the app (the stage benchmark wraps it)."""
     environment = {**environment, "PORT": str(port)}
     output = open(log_path, "ab") if log_path else None  # noqa: SIM115 - owned by the child
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
         cwd=project_root,
         env=environment,
         stdout=output,
