@@ -53,24 +53,25 @@ STAGES = [
 
 
 class StageTotals:
-    """CPU seconds and calls per stage in this process, written to a file after each request."""
+    """CPU seconds per stage in this process, written to a file after each request
+    (named by the process at the time, so workers forked from a preloading master write their
+    own)."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, folder: Path):
+        self.folder = folder
         self.lock = threading.Lock()
         self.seconds: dict[str, float] = {}
-        self.calls: dict[str, int] = {}
 
     def add(self, label: str, seconds: float) -> None:
         with self.lock:
             self.seconds[label] = self.seconds.get(label, 0.0) + seconds
-            self.calls[label] = self.calls.get(label, 0) + 1
 
     def write(self) -> None:
-        partial = self.path.with_suffix(".partial")
+        path = self.folder / f"stages-{os.getpid()}.json"
+        partial = path.with_suffix(".partial")
         with self.lock:  # one writer at a time, so the file never goes back to older totals
-            partial.write_text(json.dumps({"seconds": self.seconds, "calls": self.calls}))
-            partial.replace(self.path)
+            partial.write_text(json.dumps(self.seconds))
+            partial.replace(path)
 
 
 def timed(function, label: str, totals: StageTotals, outermost: bool):
@@ -87,12 +88,18 @@ def timed(function, label: str, totals: StageTotals, outermost: bool):
     return wrapper
 
 
+def owner_and_name(module_name: str, attribute: str) -> tuple[object, str]:
+    """The module or class holding a stage's function, and the function's name in it."""
+    owner = importlib.import_module(module_name)
+    *path, name = attribute.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner, name
+
+
 def wrap_stages(totals: StageTotals) -> None:
     for index, (module_name, attribute, label) in enumerate(STAGES):
-        owner = importlib.import_module(module_name)
-        *path, name = attribute.split(".")
-        for part in path:
-            owner = getattr(owner, part)
+        owner, name = owner_and_name(module_name, attribute)
         found = inspect.getattr_static(owner, name)
         kind = type(found) if isinstance(found, staticmethod | classmethod) else None
         function = found.__func__ if kind else found
@@ -102,14 +109,14 @@ def wrap_stages(totals: StageTotals) -> None:
 
 def probed_app():
     """The app, with every stage of STAGES timed in this worker (gunicorn's app factory)."""
-    wrap_stages(StageTotals(Path(os.environ[FOLDER_SETTING]) / f"stages-{os.getpid()}.json"))
+    wrap_stages(StageTotals(Path(os.environ[FOLDER_SETTING])))
     return create_app()
 
 
 def read_totals(folder: Path) -> dict[str, float]:
     seconds: dict[str, float] = {}
     for path in folder.glob("stages-*.json"):
-        for label, value in json.loads(path.read_text())["seconds"].items():
+        for label, value in json.loads(path.read_text()).items():
             seconds[label] = seconds.get(label, 0.0) + value
     return seconds
 
