@@ -1,9 +1,11 @@
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import jwt
 import pytest
 
+import auth.tokens
 from auth.tokens import ACCESS, REFRESH, issue_token, read_token
 
 SECRET = "unit-test-secret-" + "x" * 64
@@ -42,10 +44,11 @@ def test_an_expired_token_is_refused():
         read_token(token, SECRET, ACCESS)
 
 
-def test_a_token_read_while_valid_is_refused_once_expired():
-    token = issue_token(ACCESS, "abc", "s", SECRET, 1)
+def test_a_token_read_while_valid_is_refused_once_expired(monkeypatch):
+    token = issue_token(ACCESS, "abc", "s", SECRET, 60)
     assert read_token(token, SECRET, ACCESS).user_id == "abc"
-    time.sleep(1.1)
+    a_minute_later = time.time() + 61
+    monkeypatch.setattr(auth.tokens, "time", SimpleNamespace(time=lambda: a_minute_later))
     with pytest.raises(jwt.ExpiredSignatureError):
         read_token(token, SECRET, ACCESS)
 
