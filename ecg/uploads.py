@@ -26,7 +26,7 @@ from pydantic import (
 
 from ecg.schemas import CalibrationModel
 from ecg.typed_json import int32_array, raw_fields, validate_raw_fields
-from formats import UploadedFile, read_recording
+from formats import BLOCK_SAMPLES, UploadedFile, read_recording
 from openapi.models import StrictModel
 from plumbing.errors import ApiError
 from recordings.model import (
@@ -183,7 +183,7 @@ class EcgUpload(EcgFields):
             leads=[
                 LeadInput(
                     name=lead.name,
-                    blocks=functools.partial(whole_signal, lead.signal),
+                    blocks=functools.partial(signal_blocks, lead.signal),
                     calibration=Calibration(**lead.calibration.model_dump())
                     if lead.calibration
                     else None,
@@ -277,9 +277,11 @@ class FileUploadForm(BaseModel):
         return replace(recording, **{key: value for key, value in overrides.items() if value})
 
 
-def whole_signal(samples: list[int] | np.ndarray) -> list[np.ndarray]:
-    """A JSON signal as a single block (values were validated to fit int32)."""
-    return [np.asarray(samples, dtype=np.int32)]
+def signal_blocks(samples: list[int] | np.ndarray) -> list[np.ndarray]:
+    """A JSON signal (validated to fit int32) as views of BLOCK_SAMPLES, the blocks file readers
+    give: the analyses copy a block to floats, so a block, not the lead, bounds those copies."""
+    signal = np.asarray(samples, dtype=np.int32)
+    return [signal[start : start + BLOCK_SAMPLES] for start in range(0, signal.size, BLOCK_SAMPLES)]
 
 
 class FileUploadRequest(Request):

@@ -5,6 +5,7 @@ should accept every valid body, or the slow path would run for nothing.
 """
 
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,7 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from ecg import typed_json
 from ecg.uploads import MAX_LEADS, EcgUpload, valid_upload
+
+# Long signals are read in pieces of about PIECE_BYTES of text: tiny pieces split every case.
+PIECE_SIZES = [typed_json.PIECE_BYTES, 1, 6]
+
+
+def typed_pass(body: bytes, piece_bytes: int) -> EcgUpload | None:
+    with mock.patch.object(typed_json, "PIECE_BYTES", piece_bytes):
+        return valid_upload(body)
 
 
 def pydantic_verdict(body: bytes) -> EcgUpload | None:
@@ -57,6 +67,7 @@ ACCEPTED = {
     ),
     "int32 bounds and minus zero": upload(lead("[2147483647, -2147483648, -0, 0]")),
     "JSON whitespace everywhere": upload(lead("[ 1 ,\n-2\t,\r3 ]")),
+    "no whitespace at all": b'{"leads":[{"name":"II","signal":[1,-22,333,-4444,55555]}]}',
     "explicit nulls": upload(
         lead(calibration="null", number_of_samples="null"), id="null", date="null"
     ),
@@ -102,18 +113,20 @@ REFUSED = {
 }
 
 
+@pytest.mark.parametrize("piece_bytes", PIECE_SIZES)
 @pytest.mark.parametrize("body", ACCEPTED.values(), ids=ACCEPTED.keys())
-def test_valid_bodies_take_the_typed_pass_and_read_as_pydantic_reads_them(body):
-    typed, validated = valid_upload(body), pydantic_verdict(body)
+def test_valid_bodies_take_the_typed_pass_and_read_as_pydantic_reads_them(body, piece_bytes):
+    typed, validated = typed_pass(body, piece_bytes), pydantic_verdict(body)
     assert validated is not None
     assert typed is not None
     assert same_upload(typed, validated)
 
 
+@pytest.mark.parametrize("piece_bytes", PIECE_SIZES)
 @pytest.mark.parametrize("body", REFUSED.values(), ids=REFUSED.keys())
-def test_invalid_bodies_are_left_to_pydantic(body):
+def test_invalid_bodies_are_left_to_pydantic(body, piece_bytes):
     assert pydantic_verdict(body) is None
-    assert valid_upload(body) is None
+    assert typed_pass(body, piece_bytes) is None
     with pytest.raises(ValidationError):
         EcgUpload.from_json(body)
 
@@ -183,13 +196,15 @@ def bodies(draw):
     for field, (valid, wrong) in UPLOAD_FIELDS.items():
         if draw(st.booleans()):
             document[field] = sometimes_wrong(draw, valid, wrong)
-    return json.dumps(document, indent=draw(st.sampled_from([None, 0, 2]))).encode()
+    indent = draw(st.sampled_from([None, 0, 2]))
+    separators = draw(st.sampled_from([None, (",", ":")]))
+    return json.dumps(document, indent=indent, separators=separators).encode()
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(bodies())
-def test_the_typed_pass_accepts_exactly_what_pydantic_accepts(body):
-    typed, validated = valid_upload(body), pydantic_verdict(body)
+@given(bodies(), st.sampled_from(PIECE_SIZES))
+def test_the_typed_pass_accepts_exactly_what_pydantic_accepts(body, piece_bytes):
+    typed, validated = typed_pass(body, piece_bytes), pydantic_verdict(body)
     assert (typed is None) == (validated is None)
     if typed is not None:
         assert same_upload(typed, validated)
