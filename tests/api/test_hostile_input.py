@@ -161,7 +161,7 @@ def test_a_valid_upload_near_the_body_limit_costs_a_few_times_its_size(server, t
 def test_a_valid_upload_of_one_digit_samples_is_read_in_bounded_memory(server, token):
     # 29 M samples of two characters each ("1,"): the densest valid JSON of samples, where a
     # parser's bookkeeping per number outweighs the text (simdjson's for the whole lead at once:
-    # 17.6 times the body; numpy's reader 7.6), and int32 samples take twice the text.
+    # 18.8 times the body; numpy's reader 8.6), and int32 samples take twice the text.
     body = b'{"id": "dense", "leads": [{"name": "I", "signal": [' + b"1," * 29_000_000 + b"1]}]}"
     response, growth, _ = measured(server, lambda: upload_json(server, token, body))
     assert response.status_code == 201, response.text
