@@ -3,13 +3,11 @@
 import functools
 
 import jwt
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask import current_app, g, request
 
 from auth.sessions import SessionStore
 from auth.tokens import ACCESS, read_token
-from auth.users import User, user_from_document
+from auth.users import User, account_id, user_from_document
 from plumbing.database import get_db
 from plumbing.errors import ApiError
 
@@ -40,10 +38,9 @@ def authenticate() -> tuple[User, str]:
     except jwt.InvalidTokenError:
         raise ApiError(401, "invalid_token", "The access token is not valid.") from None
     gone = ApiError(401, "invalid_token", "The access token's account is deleted or disabled.")
-    try:
-        user_id = ObjectId(claims.user_id)
-    except InvalidId:
-        raise gone from None
+    user_id = account_id(claims.user_id)
+    if user_id is None:
+        raise gone
     account, session_is_live = SessionStore(get_db()).account_and_session(
         user_id, claims.session_id
     )

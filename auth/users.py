@@ -73,9 +73,8 @@ class UserStore:
 
     def find_by_id(self, user_id: str) -> User | None:
         """Return the account a token names, if it still exists."""
-        try:
-            object_id = ObjectId(user_id)
-        except (InvalidId, TypeError):
+        object_id = account_id(user_id)
+        if object_id is None:
             return None
         document = self.users.find_one({"_id": object_id})
         return user_from_document(document) if document else None
@@ -105,3 +104,11 @@ class UserStore:
     def delete(self, username: str) -> bool:
         """Delete an account; False if it did not exist."""
         return self.users.delete_one({"username": username}).deleted_count == 1
+
+
+def account_id(user_id: str) -> ObjectId | None:
+    """The database id a token's subject names, or None when it names none."""
+    try:
+        return ObjectId(user_id)
+    except (InvalidId, TypeError):
+        return None
