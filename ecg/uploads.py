@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from ecg.schemas import CalibrationModel
-from ecg.typed_json import int32_array, raw_fields, validate_raw_fields
+from ecg.typed_json import INT32, int32_array, raw_fields, validate_raw_fields
 from formats import BLOCK_SAMPLES, UploadedFile, read_recording
 from openapi.models import StrictModel
 from plumbing.errors import ApiError
@@ -39,7 +39,6 @@ from recordings.model import (
     Recording,
 )
 
-INT32 = np.iinfo(np.int32)
 # More than a 64 MiB body can carry ("1," per sample); longer recordings come as files.
 MAX_JSON_SIGNAL_SAMPLES = 1 << 25
 ECG_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
