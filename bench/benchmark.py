@@ -307,11 +307,15 @@ def request_figures(
         expect(response, 200)
 
     return {
-        "ecg": f"{len(LEAD_NAMES)} leads x {samples_per_lead} samples at {SAMPLING_FREQUENCY} Hz",
+        "ecg": ecg_description(samples_per_lead),
         "concurrency": concurrency,
         "uploads": run_concurrently(upload, count, concurrency, cpu_of),
         "insights": run_concurrently(read_insights, count, concurrency, cpu_of),
     }
+
+
+def ecg_description(samples_per_lead: int = 5000) -> str:
+    return f"{len(LEAD_NAMES)} leads x {samples_per_lead} samples at {SAMPLING_FREQUENCY} Hz"
 
 
 def machine() -> str:

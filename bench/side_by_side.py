@@ -26,7 +26,7 @@ from pathlib import Path
 import requests
 
 from bench.analysis_figures import cpu_ms_per_upload
-from bench.benchmark import log_in, machine, request_figures
+from bench.benchmark import ecg_description, log_in, machine, request_figures
 from bench.reference_service import add_user
 from devtools.local_database import secured_database, service_environment
 from devtools.mongodb import LocalDatabase
@@ -179,7 +179,7 @@ def main() -> None:
             json.dumps(
                 {
                     "machine": machine(),
-                    "ecg": "12 leads x 5000 samples at 500 Hz",
+                    "ecg": ecg_description(),
                     "concurrency": arguments.concurrency,
                     "rounds": arguments.rounds,
                     "median": summary,

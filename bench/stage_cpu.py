@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from app import create_app
-from bench.benchmark import machine, run_concurrently, upload_task
+from bench.benchmark import ecg_description, machine, run_concurrently, upload_task
 from bench.side_by_side import start_service
 
 FOLDER_SETTING = "STAGE_CPU_FOLDER"
@@ -153,7 +153,7 @@ def main() -> None:
             json.dumps(
                 {
                     "machine": machine(),
-                    "ecg": "12 leads x 5000 samples at 500 Hz",
+                    "ecg": ecg_description(),
                     "uploads": figures,
                     "stage_cpu_ms_per_upload": per_upload,
                 },
