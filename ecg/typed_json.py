@@ -1,10 +1,14 @@
 """Decoding a JSON body whose bulk is integer arrays without a Python object per integer.
 
-msgspec checks a body's whole JSON syntax in one pass and hands back chosen values as their raw
-text (``msgspec.Raw``); simdjson reads a raw array of integers straight into a buffer for numpy.
-Every other value goes back to pydantic as JSON, so the models stay the one statement of what is
+A body up to WHOLE_BODY_BYTES (every 10-second 12-lead ECG) is parsed once, by simdjson, which
+reads each array of integers straight into a buffer for numpy. A longer one is split first:
+msgspec checks its whole JSON syntax in one pass and hands back chosen values as their raw
+text (``msgspec.Raw``), and simdjson reads each array's text, piece by piece. Either way every
+other value goes back to pydantic as JSON, so the models stay the one statement of what is
 valid.
 """
+
+import threading
 
 import msgspec
 import numpy as np
@@ -12,11 +16,22 @@ import simdjson
 from pydantic import BaseModel
 
 INT32 = np.iinfo(np.int32)
-# simdjson's tape and index take about 12 times the text of an array of one-digit samples: a
-# long signal is read a piece of about this much text at a time, so that stays a few MiB.
+# A parser keeps the buffers it grew for the longest text it read, up to about 16 times a text
+# of one-digit samples: each thread keeps one that reads no text longer than this, so it holds
+# at most about 8 MiB. A 10-second 12-lead ECG at 500 Hz is about 300 kB of JSON.
+WHOLE_BODY_BYTES = 512 << 10
+# A longer signal is read a piece of about this much text at a time, by a parser used for that
+# piece alone, so a long upload's parsing stays a few MiB.
 PIECE_BYTES = 1 << 20
 
 RawValue = msgspec.Raw | msgspec.UnsetType
+# Fields as JSON values: raw text (msgspec.Raw) or the Python values simdjson made of it.
+JsonFields = dict[str, object]
+# An object's fields but one list, and each object in that list as its fields but one array,
+# and that array's integers.
+SplitBody = tuple[JsonFields, list[tuple[JsonFields, np.ndarray]]]
+
+_this_thread = threading.local()
 
 
 def raw_fields(name: str, model: type[BaseModel], **typed) -> type[msgspec.Struct]:
@@ -27,14 +42,97 @@ def raw_fields(name: str, model: type[BaseModel], **typed) -> type[msgspec.Struc
     return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True)
 
 
-def validate_raw_fields(model: type[BaseModel], decoded: msgspec.Struct) -> BaseModel:
-    """``model`` validated (by pydantic, in JSON mode) from the raw fields ``decoded`` holds."""
-    present = {
+def present_fields(model: type[BaseModel], decoded: msgspec.Struct) -> JsonFields:
+    """The raw fields of ``model`` that ``decoded`` holds."""
+    return {
         field: value
         for field in model.model_fields
         if (value := getattr(decoded, field)) is not msgspec.UNSET
     }
-    return model.model_validate_json(msgspec.json.encode(present))
+
+
+def validate_fields(model: type[BaseModel], fields: JsonFields) -> BaseModel:
+    """``model`` validated by pydantic, in JSON mode, from ``fields``."""
+    return model.model_validate_json(msgspec.json.encode(fields))
+
+
+def split_whole_body(
+    body: bytes, list_field: str, max_items: int, array_field: str, max_length: int
+) -> SplitBody | None:
+    """A JSON object as its fields but ``list_field``, and that field's 1 to ``max_items``
+    objects each as its fields but ``array_field`` and that array's 1 to ``max_length``
+    integers as int32, from one parse; None at the first doubt (a body over WHOLE_BODY_BYTES,
+    any other shape or type, a bracket too many), for a slower reader to decide.
+
+    simdjson finds the first of repeated keys, where pydantic takes the last, so a repeated key
+    is a doubt; and it reads nested arrays as one flat buffer, so the body must hold no bracket
+    but the list's and one per array.
+    """
+    if len(body) > WHOLE_BODY_BYTES:
+        return None
+    try:
+        document = thread_parser().parse(body)
+    except (ValueError, RuntimeError):  # not JSON, or an integer beyond 64 bits
+        return None
+    # Proxies into the parser's buffers are locals only: all are gone before it parses again.
+    if not isinstance(document, simdjson.Object):
+        return None
+    fields = members(document)
+    if fields is None:
+        return None
+    items = fields.pop(list_field, None)
+    if not isinstance(items, simdjson.Array) or not 1 <= len(items) <= max_items:
+        return None
+    if body.count(b"[") != 1 + len(items):
+        return None
+    split_items = []
+    for item in items:
+        if not isinstance(item, simdjson.Object):
+            return None
+        item_fields = members(item)
+        if item_fields is None:
+            return None
+        array = item_fields.pop(array_field, None)
+        if not isinstance(array, simdjson.Array):
+            return None
+        try:
+            buffer = array.as_buffer(of_type="i")
+        except (TypeError, ValueError, RuntimeError):  # another type, beyond int64
+            return None
+        samples = np.frombuffer(buffer, dtype=np.int64)
+        if not 1 <= samples.size <= max_length or not fits_int32(samples):
+            return None
+        split_items.append((python_values(item_fields), samples.astype(np.int32)))
+    return python_values(fields), split_items
+
+
+def thread_parser() -> simdjson.Parser:
+    """This thread's parser (parsers are not thread-safe), kept: a fresh one faults in its
+    buffers' pages again for every body."""
+    parser = getattr(_this_thread, "parser", None)
+    if parser is None:
+        parser = _this_thread.parser = simdjson.Parser(max_capacity=WHOLE_BODY_BYTES)
+    return parser
+
+
+def members(document: simdjson.Object) -> dict | None:
+    """An object's members, each a proxy (``items()`` would build a Python int per sample);
+    None when a key is repeated."""
+    keys = list(document.keys())
+    found = {key: document[key] for key in keys}
+    return found if len(found) == len(keys) else None
+
+
+def python_values(fields: dict) -> JsonFields:
+    """simdjson's objects and arrays among ``fields`` as dicts and lists."""
+    return {
+        key: value.as_dict()
+        if isinstance(value, simdjson.Object)
+        else value.as_list()
+        if isinstance(value, simdjson.Array)
+        else value
+        for key, value in fields.items()
+    }
 
 
 def int32_array(raw: msgspec.Raw, max_length: int) -> np.ndarray | None:
@@ -82,12 +180,13 @@ def int32_array_in_pieces(text: bytes, max_length: int) -> np.ndarray | None:
 def int32_piece(text: bytes) -> np.ndarray | None:
     """The integers of a JSON array's text as int32, or None unless all are integers that fit."""
     try:
-        # A parser per piece: parsers are not thread-safe, and one kept would hold on to the
-        # tape of the longest text it ever read.
+        # A parser of its own: the thread's must not grow to a long signal's piece.
         buffer = simdjson.Parser().parse(text).as_buffer(of_type="i")
     except (TypeError, ValueError, RuntimeError):  # another type, beyond int64, a big integer
         return None
     samples = np.frombuffer(buffer, dtype=np.int64)
-    if samples.size and (samples.min() < INT32.min or samples.max() > INT32.max):
-        return None
-    return samples.astype(np.int32)
+    return samples.astype(np.int32) if fits_int32(samples) else None
+
+
+def fits_int32(samples: np.ndarray) -> bool:
+    return not samples.size or (INT32.min <= samples.min() and samples.max() <= INT32.max)

@@ -25,7 +25,15 @@ from pydantic import (
 )
 
 from ecg.schemas import CalibrationModel
-from ecg.typed_json import INT32, int32_array, raw_fields, validate_raw_fields
+from ecg.typed_json import (
+    INT32,
+    SplitBody,
+    int32_array,
+    present_fields,
+    raw_fields,
+    split_whole_body,
+    validate_fields,
+)
 from formats import BLOCK_SAMPLES, UploadedFile, read_recording
 from openapi.models import StrictModel
 from plumbing.errors import ApiError
@@ -216,6 +224,32 @@ RAW_UPLOAD = msgspec.json.Decoder(RawUpload)
 def valid_upload(body: bytes) -> EcgUpload | None:
     """The upload, when the body is valid; None at the first doubt (the caller then asks
     pydantic, which says what is wrong). Signals are int32 arrays rather than lists."""
+    split = split_whole_body(body, "leads", MAX_LEADS, "signal", MAX_JSON_SIGNAL_SAMPLES)
+    split = split or split_raw_upload(body)
+    if split is None:
+        return None
+    upload_fields, split_leads = split
+    leads = []
+    for lead_fields, signal in split_leads:
+        try:
+            fields = validate_fields(LeadFields, lead_fields)
+        except ValidationError:
+            return None
+        if count_mismatch(fields.number_of_samples, signal.size):
+            return None
+        leads.append(LeadUpload.model_construct(**dict(fields), signal=signal))
+    if repeated_names([lead.name for lead in leads]):
+        return None
+    try:
+        fields = validate_fields(EcgFields, upload_fields)
+    except ValidationError:
+        return None
+    return EcgUpload.model_construct(**dict(fields), leads=leads)
+
+
+def split_raw_upload(body: bytes) -> SplitBody | None:
+    """``split_whole_body`` for a body of any size: msgspec checks the whole syntax and the
+    structure and hands over each signal's text, read then a piece at a time."""
     try:
         upload = RAW_UPLOAD.decode(body)
     except msgspec.MsgspecError:
@@ -225,20 +259,8 @@ def valid_upload(body: bytes) -> EcgUpload | None:
         signal = int32_array(raw_lead.signal, MAX_JSON_SIGNAL_SAMPLES)
         if signal is None:
             return None
-        try:
-            fields = validate_raw_fields(LeadFields, raw_lead)
-        except ValidationError:
-            return None
-        if count_mismatch(fields.number_of_samples, signal.size):
-            return None
-        leads.append(LeadUpload.model_construct(**dict(fields), signal=signal))
-    if repeated_names([lead.name for lead in leads]):
-        return None
-    try:
-        fields = validate_raw_fields(EcgFields, upload)
-    except ValidationError:
-        return None
-    return EcgUpload.model_construct(**dict(fields), leads=leads)
+        leads.append((present_fields(LeadFields, raw_lead), signal))
+    return present_fields(EcgFields, upload), leads
 
 
 def with_file_parts(schema: dict) -> None:

@@ -16,12 +16,20 @@ from pydantic import ValidationError
 from ecg import typed_json
 from ecg.uploads import MAX_LEADS, EcgUpload, valid_upload
 
-# Long signals are read in pieces of about PIECE_BYTES of text: tiny pieces split every case.
-PIECE_SIZES = [typed_json.PIECE_BYTES, 1, 6]
+# A body up to WHOLE_BODY_BYTES is parsed whole; a longer one is split by msgspec, and a long
+# signal read in pieces of about PIECE_BYTES of text. Every case is read each way, split also
+# in tiny pieces, which split every signal.
+READERS = {
+    "whole": {"WHOLE_BODY_BYTES": typed_json.WHOLE_BODY_BYTES},
+    "split": {"WHOLE_BODY_BYTES": 0},
+    "split, pieces of 1": {"WHOLE_BODY_BYTES": 0, "PIECE_BYTES": 1},
+    "split, pieces of 6": {"WHOLE_BODY_BYTES": 0, "PIECE_BYTES": 6},
+}
+reader_names = pytest.mark.parametrize("reader", READERS.keys())
 
 
-def typed_pass(body: bytes, piece_bytes: int) -> EcgUpload | None:
-    with mock.patch.object(typed_json, "PIECE_BYTES", piece_bytes):
+def typed_pass(body: bytes, reader: str) -> EcgUpload | None:
+    with mock.patch.multiple(typed_json, **READERS[reader]):
         return valid_upload(body)
 
 
@@ -113,22 +121,65 @@ REFUSED = {
 }
 
 
-@pytest.mark.parametrize("piece_bytes", PIECE_SIZES)
+@reader_names
 @pytest.mark.parametrize("body", ACCEPTED.values(), ids=ACCEPTED.keys())
-def test_valid_bodies_take_the_typed_pass_and_read_as_pydantic_reads_them(body, piece_bytes):
-    typed, validated = typed_pass(body, piece_bytes), pydantic_verdict(body)
+def test_valid_bodies_take_the_typed_pass_and_read_as_pydantic_reads_them(body, reader):
+    typed, validated = typed_pass(body, reader), pydantic_verdict(body)
     assert validated is not None
     assert typed is not None
     assert same_upload(typed, validated)
 
 
-@pytest.mark.parametrize("piece_bytes", PIECE_SIZES)
+@reader_names
 @pytest.mark.parametrize("body", REFUSED.values(), ids=REFUSED.keys())
-def test_invalid_bodies_are_left_to_pydantic(body, piece_bytes):
+def test_invalid_bodies_are_left_to_pydantic(body, reader):
     assert pydantic_verdict(body) is None
-    assert typed_pass(body, piece_bytes) is None
+    assert typed_pass(body, reader) is None
     with pytest.raises(ValidationError):
         EcgUpload.from_json(body)
+
+
+def whole_body_split(body: bytes):
+    return typed_json.split_whole_body(body, "leads", MAX_LEADS, "signal", 1 << 25)
+
+
+# What the whole-body reader leaves to msgspec's split, though the body is valid.
+DOUBTED_WHOLE = {
+    "repeated key": ACCEPTED["repeated key, last wins"],
+    "bracket in a name": upload(lead(name='"I [left arm]"')),
+    "over WHOLE_BODY_BYTES": upload(lead("[" + ", ".join(["-1234"] * 90_000) + "]")),
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [body for name, body in ACCEPTED.items() if name != "repeated key, last wins"],
+    ids=[name for name in ACCEPTED if name != "repeated key, last wins"],
+)
+def test_valid_small_bodies_are_read_whole_in_one_parse(body):
+    split = whole_body_split(body)
+    assert split is not None
+    fields, leads = split
+    validated = pydantic_verdict(body)
+    assert [signal.tolist() for _, signal in leads] == [lead.signal for lead in validated.leads]
+    assert [lead_fields["name"] for lead_fields, _ in leads] == [
+        lead.name for lead in validated.leads
+    ]
+
+
+@pytest.mark.parametrize("body", DOUBTED_WHOLE.values(), ids=DOUBTED_WHOLE.keys())
+def test_what_the_whole_body_reader_doubts_is_still_read_by_the_split(body):
+    assert whole_body_split(body) is None
+    typed, validated = valid_upload(body), pydantic_verdict(body)
+    assert typed is not None and same_upload(typed, validated)
+
+
+def test_the_threads_parser_is_free_again_after_a_body_it_gave_up_on_halfway():
+    # A proxy outliving its call would make the kept parser refuse every later body.
+    halfway = upload(lead(name='"I"'), lead("[1, 2.5]", name='"II"'), lead(name='"III"'))
+    assert whole_body_split(halfway) is None
+    for _ in range(2):
+        assert whole_body_split(ACCEPTED["every field"]) is not None
 
 
 JSON_SCALARS = st.one_of(
@@ -202,9 +253,9 @@ def bodies(draw):
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(bodies(), st.sampled_from(PIECE_SIZES))
-def test_the_typed_pass_accepts_exactly_what_pydantic_accepts(body, piece_bytes):
-    typed, validated = typed_pass(body, piece_bytes), pydantic_verdict(body)
+@given(bodies(), st.sampled_from(list(READERS)))
+def test_the_typed_pass_accepts_exactly_what_pydantic_accepts(body, reader):
+    typed, validated = typed_pass(body, reader), pydantic_verdict(body)
     assert (typed is None) == (validated is None)
     if typed is not None:
         assert same_upload(typed, validated)
