@@ -8,6 +8,7 @@ other value goes back to pydantic as JSON, so the models stay the one statement 
 valid.
 """
 
+import codecs
 import threading
 
 import msgspec
@@ -68,7 +69,8 @@ def split_whole_body(
     is a doubt; and it reads nested arrays as one flat buffer, so the body must hold no bracket
     but the list's and one per array.
     """
-    if len(body) > WHOLE_BODY_BYTES:
+    # simdjson skips a byte-order mark, which pydantic, as RFC 8259 allows, refuses.
+    if len(body) > WHOLE_BODY_BYTES or body.startswith(codecs.BOM_UTF8):
         return None
     try:
         document = thread_parser().parse(body)

@@ -4,6 +4,7 @@ It must never accept what pydantic refuses, nor read an accepted body differentl
 should accept every valid body, or the slow path would run for nothing.
 """
 
+import codecs
 import json
 from unittest import mock
 
@@ -81,6 +82,9 @@ ACCEPTED = {
     ),
     "escaped key": b'{"leads": [{"name": "I", "sig\\u006eal": [1]}]}',
     "repeated key, last wins": b'{"leads": [{"name": "I", "signal": [1.5], "signal": [7]}]}',
+    "repeated key in the calibration, last wins": upload(
+        lead(calibration='{"unit": "uV", "scale": 0, "scale": 4.88}')
+    ),
     "64 leads": upload(*(lead(name=f'"L{i}"') for i in range(MAX_LEADS))),
 }
 
@@ -115,6 +119,10 @@ REFUSED = {
     "infinite frequency": upload(sampling_frequency="1e999"),
     "frequency as a string": upload(sampling_frequency='"500"'),
     "repeated key, last is bad": b'{"leads": [{"name": "I", "signal": [7], "signal": [1.5]}]}',
+    "repeated key in the calibration, last is bad": upload(
+        lead(calibration='{"unit": "uV", "scale": 4.88, "scale": 0}')
+    ),
+    "byte-order mark": codecs.BOM_UTF8 + upload(),
     "trailing garbage": upload() + b"x",
     "leading zero": upload(lead("[01]")),
     "not an object": b"[1, 2]",
