@@ -267,3 +267,33 @@ def test_the_typed_pass_accepts_exactly_what_pydantic_accepts(body, reader):
     assert (typed is None) == (validated is None)
     if typed is not None:
         assert same_upload(typed, validated)
+
+
+# JSON's own characters, and bytes that are not JSON at all, for the mutations below.
+JSON_BYTES = st.one_of(
+    st.sampled_from(list(b'[]{}",:-+.0123456789eE \t\n\\u')), st.integers(0, 255)
+)
+
+
+@st.composite
+def mutated_bodies(draw):
+    """A valid body with a few bytes inserted, replaced or deleted, or a prefix: what reaches
+    the parsers themselves, where generated documents are always well-formed JSON."""
+    body = bytearray(draw(st.sampled_from(list(ACCEPTED.values()))))
+    for _ in range(draw(st.integers(1, 3))):
+        position = draw(st.integers(0, len(body) - 1))
+        change = draw(st.sampled_from(["insert", "replace", "delete"]))
+        if change == "delete":
+            del body[position]
+        else:
+            body[position : position + (change == "replace")] = bytes([draw(JSON_BYTES)])
+    prefix = draw(st.sampled_from([b"", b"", b" ", codecs.BOM_UTF8, b"\x00"]))
+    return prefix + bytes(body)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(mutated_bodies(), st.sampled_from(list(READERS)))
+def test_damaged_bodies_are_never_read_otherwise_than_pydantic_reads_them(body, reader):
+    typed, validated = typed_pass(body, reader), pydantic_verdict(body)
+    if typed is not None:
+        assert validated is not None and same_upload(typed, validated)
