@@ -38,7 +38,7 @@ STAGES = [
     ("auth.guards", "read_token", "   the token"),
     ("auth.sessions", "SessionStore.account_and_session", "   account and session"),
     ("openapi.operation", "parse_json_body", "  the JSON body"),
-    ("werkzeug.wrappers.request", "Request.get_data", "   reading it"),
+    ("openapi.operation", "request_body", "   reading it"),
     ("ecg.uploads", "EcgUpload.screen_json", "   screening it"),
     ("ecg.uploads", "valid_upload", "   the typed pass"),
     ("ecg.uploads", "split_whole_body", "    one parse, signals read"),

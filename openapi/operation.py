@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from plumbing.errors import ApiError
 
@@ -109,7 +109,7 @@ def parse_json_body(model: type[Model]) -> Model:
     limit = body_limit(model)
     request.max_content_length = limit
     try:
-        raw = request.get_data(cache=False)
+        raw = request_body()
     except RequestEntityTooLarge:
         raise too_large(limit) from None
     screen = getattr(model, "screen_json", None)
@@ -120,6 +120,19 @@ def parse_json_body(model: type[Model]) -> Model:
         return decode(raw)
     except ValidationError as failure:
         raise invalid_input(failure) from None
+
+
+def request_body() -> bytes:
+    """The body, in one read of its declared length when it has one (``get_data`` reads 64 KiB
+    at a time, and gunicorn copies what it holds beyond each piece again: a 300 kB upload's
+    read took twice the CPU). A client that stops short gets a 400, as with ``get_data``."""
+    length = request.content_length
+    if length is None:
+        return request.get_data(cache=False)
+    body = request.stream.read(length)
+    if len(body) < length:
+        raise ClientDisconnected()
+    return body
 
 
 def media_types_of(endpoint: str | None) -> str:

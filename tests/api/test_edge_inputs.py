@@ -1,7 +1,10 @@
 """Inputs at the edges that once answered 500: each is now a 4xx naming the problem."""
 
 import io
+import json
+import socket
 import zipfile
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
@@ -77,3 +80,31 @@ def test_an_edf_announcing_a_negative_number_of_signals_is_a_400(api, user_token
     response = api.request("POST", "/api/v1/ecgs", user_token, files={"file": ("x.edf", header)})
     assert response.status_code == 400, response.text
     assert "-1 signals" in response.json()["message"]
+
+
+def test_a_json_upload_sent_in_chunks_without_a_length_is_read_whole(api, user_token):
+    body = json.dumps({"id": "chunked", "leads": [{"name": "I", "signal": list(range(-500, 500))}]})
+    pieces = (body[start : start + 1000].encode() for start in range(0, len(body), 1000))
+    headers = {"Content-Type": "application/json"}  # a generator body goes chunked
+    response = api.request("POST", "/api/v1/ecgs", user_token, data=pieces, headers=headers)
+    assert response.status_code == 201, response.text
+    stored = api.request("GET", "/api/v1/ecgs/chunked/leads/I/signal", user_token)
+    assert stored.json()["samples"] == list(range(-500, 500))
+
+
+def test_a_body_shorter_than_its_declared_length_is_a_400(api, user_token):
+    body = json.dumps({"id": "short", "leads": [{"name": "I", "signal": [1, 2, 3]}]}).encode()
+    host, port = urlsplit(api.base_url).hostname, urlsplit(api.base_url).port
+    head = (
+        "POST /api/v1/ecgs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {user_token}\r\nContent-Length: {len(body) + 10}\r\n\r\n"
+    )
+    with socket.create_connection((host, port), timeout=30) as connection:
+        connection.sendall(head.encode() + body)
+        connection.shutdown(socket.SHUT_WR)  # complete JSON, ten bytes short of its length
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "bad_request"
+    assert api.request("GET", "/api/v1/ecgs/short", user_token).status_code == 404
