@@ -249,7 +249,7 @@ def valid_upload(body: bytes) -> EcgUpload | None:
 
 def split_raw_upload(body: bytes) -> SplitBody | None:
     """``split_whole_body`` for a body of any size: msgspec checks the whole syntax and the
-    structure and hands over each signal's text, read then a piece at a time."""
+    structure and hands over each signal's text, which simdjson reads (a long one in pieces)."""
     try:
         upload = RAW_UPLOAD.decode(body)
     except msgspec.MsgspecError:
