@@ -77,24 +77,14 @@ def split_whole_body(
     except (ValueError, RuntimeError):  # not JSON, or an integer beyond 64 bits
         return None
     # Proxies into the parser's buffers are locals only: all are gone before it parses again.
-    if not isinstance(document, simdjson.Object):
-        return None
-    fields = members(document)
-    if fields is None:
-        return None
-    items = fields.pop(list_field, None)
+    fields, items = members_but(document, list_field)
     if not isinstance(items, simdjson.Array) or not 1 <= len(items) <= max_items:
         return None
     if body.count(b"[") != 1 + len(items):
         return None
     split_items = []
     for item in items:
-        if not isinstance(item, simdjson.Object):
-            return None
-        item_fields = members(item)
-        if item_fields is None:
-            return None
-        array = item_fields.pop(array_field, None)
+        item_fields, array = members_but(item, array_field)
         if not isinstance(array, simdjson.Array):
             return None
         try:
@@ -117,12 +107,17 @@ def thread_parser() -> simdjson.Parser:
     return parser
 
 
-def members(document: simdjson.Object) -> dict | None:
-    """An object's members, each a proxy (``items()`` would build a Python int per sample);
-    None when a key is repeated."""
-    keys = list(document.keys())
-    found = {key: document[key] for key in keys}
-    return found if len(found) == len(keys) else None
+def members_but(value: object, key: str) -> tuple[dict, object]:
+    """An object's members but ``key``, each a proxy (``items()`` would build a Python int per
+    sample), and the value of ``key``; that value is None when absent, or when ``value`` is not
+    an object or repeats a key."""
+    if not isinstance(value, simdjson.Object):
+        return {}, None
+    keys = list(value.keys())
+    found = {name: value[name] for name in keys}
+    if len(found) != len(keys):
+        return {}, None
+    return found, found.pop(key, None)
 
 
 def python_values(fields: dict) -> JsonFields:
