@@ -167,7 +167,7 @@ DOUBTED_WHOLE = {
 def test_valid_small_bodies_are_read_whole_in_one_parse(body):
     split = whole_body_split(body)
     assert split is not None
-    fields, leads = split
+    _, leads = split
     validated = pydantic_verdict(body)
     assert [signal.tolist() for _, signal in leads] == [lead.signal for lead in validated.leads]
     assert [lead_fields["name"] for lead_fields, _ in leads] == [
