@@ -13,6 +13,10 @@ from plumbing.errors import ApiError
 MAX_ERROR_DETAILS = 20
 # A body that is not an ECG needs kilobytes: credentials, a token, an account's fields.
 DEFAULT_MAX_BODY_BYTES = 16 * 1024
+# One read holds a body about three times over at its peak, where get_data's pieces hold it
+# twice: a longer body (a long recording's JSON, a hostile one) is read in those pieces.
+ONE_READ_BYTES = 1 << 20
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -123,11 +127,12 @@ def parse_json_body(model: type[Model]) -> Model:
 
 
 def request_body() -> bytes:
-    """The body, in one read of its declared length when it has one (``get_data`` reads 64 KiB
-    at a time, and gunicorn copies what it holds beyond each piece again: a 300 kB upload's
-    read took twice the CPU). A client that stops short gets a 400, as with ``get_data``."""
+    """The body, in one read of its declared length when that is at most ONE_READ_BYTES
+    (``get_data`` reads 64 KiB at a time, and gunicorn copies what it holds beyond each piece
+    again: a 300 kB upload's read took twice the CPU). A client that stops short gets a 400, as
+    with ``get_data``."""
     length = request.content_length
-    if length is None:
+    if length is None or length > ONE_READ_BYTES:
         return request.get_data(cache=False)
     body = request.stream.read(length)
     if len(body) < length:
