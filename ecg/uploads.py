@@ -29,6 +29,7 @@ from ecg.typed_json import (
     INT32,
     SplitBody,
     int32_array,
+    occurrences,
     present_fields,
     raw_fields,
     split_whole_body,
@@ -166,9 +167,8 @@ class EcgUpload(EcgFields):
     @staticmethod
     def screen_json(body: bytes) -> None:
         """Refuse, before parsing, a body with more objects or arrays than any valid upload."""
-        characters = np.frombuffer(body, dtype=np.uint8)  # numpy counts 4x faster than bytes
         for opener, closer, kind in ((b"{", b"}", "objects"), (b"[", b"]", "arrays")):
-            opened = np.count_nonzero(characters == ord(opener))
+            opened = occurrences(body, opener)
             if opened <= MAX_JSON_CONTAINERS:
                 continue
             if body.count(closer) != opened:
