@@ -97,12 +97,18 @@ def owner_and_name(module_name: str, attribute: str) -> tuple[object, str]:
     return owner, name
 
 
+def stage_function(module_name: str, attribute: str) -> tuple[object, str, type | None, object]:
+    """Where a stage's function is looked up (owner and name), whether it is a staticmethod or
+    classmethod there (that type, else None), and the function itself."""
+    owner, name = owner_and_name(module_name, attribute)
+    found = inspect.getattr_static(owner, name)
+    kind = type(found) if isinstance(found, staticmethod | classmethod) else None
+    return owner, name, kind, found.__func__ if kind else found
+
+
 def wrap_stages(totals: StageTotals) -> None:
     for index, (module_name, attribute, label) in enumerate(STAGES):
-        owner, name = owner_and_name(module_name, attribute)
-        found = inspect.getattr_static(owner, name)
-        kind = type(found) if isinstance(found, staticmethod | classmethod) else None
-        function = found.__func__ if kind else found
+        owner, name, kind, function = stage_function(module_name, attribute)
         wrapper = timed(function, label, totals, outermost=index == 0)
         setattr(owner, name, kind(wrapper) if kind else wrapper)
 

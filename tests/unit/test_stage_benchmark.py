@@ -4,12 +4,10 @@ import inspect
 
 import pytest
 
-from bench.stage_cpu import STAGES, owner_and_name
+from bench.stage_cpu import STAGES, stage_function
 
 
 @pytest.mark.parametrize(("module_name", "attribute", "label"), STAGES, ids=[s[2] for s in STAGES])
 def test_every_stage_names_a_function(module_name, attribute, label):
-    owner, name = owner_and_name(module_name, attribute)
-    found = inspect.getattr_static(owner, name)
-    function = found.__func__ if isinstance(found, staticmethod | classmethod) else found
-    assert inspect.isfunction(function), f"{module_name}.{attribute} is {type(found).__name__}"
+    _, _, _, function = stage_function(module_name, attribute)
+    assert inspect.isfunction(function), f"{module_name}.{attribute} is {type(function).__name__}"
