@@ -244,6 +244,23 @@ def reported_failures(output: str) -> list[str]:
     return []
 
 
+def hooks_environment(
+    role: str, base_url: str, token: str, logout: Account, protected: list[str]
+) -> dict[str, str]:
+    """The schemathesis CLI's environment: what devtools/fuzz_hooks.py reads, and the project on
+    the import path, since the CLI runs in its report directory and the hooks import devtools."""
+    return child_environment(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        SCHEMATHESIS_HOOKS=str(HOOKS),
+        FUZZ_BASE_URL=base_url,
+        FUZZ_TOKEN=token,
+        FUZZ_LOGOUT_USERNAME=logout.username,
+        FUZZ_LOGOUT_PASSWORD=logout.password,
+        FUZZ_PROTECTED_USERNAMES=",".join(protected),
+        FUZZ_REQUEST_ID_PREFIX=f"fuzz-{role}",
+    )
+
+
 def fuzz_as(
     role: str, account: Account, logout: Account, api: Api, options: dict, protected: list[str]
 ) -> RoleRun:
@@ -251,15 +268,7 @@ def fuzz_as(
     report_dir = options["report_dir"] / role
     report_dir.mkdir(parents=True, exist_ok=True)
     token = api.login(account)
-    environment = child_environment(
-        SCHEMATHESIS_HOOKS=str(HOOKS),
-        FUZZ_BASE_URL=api.base_url,
-        FUZZ_TOKEN=token,
-        FUZZ_LOGOUT_USERNAME=logout.username,
-        FUZZ_LOGOUT_PASSWORD=logout.password,
-        FUZZ_PROTECTED_USERNAMES=",".join(protected),
-        FUZZ_REQUEST_ID_PREFIX=f"fuzz-{role}",
-    )
+    environment = hooks_environment(role, api.base_url, token, logout, protected)
     seconds = options["seconds"]
     command = schemathesis_command(api.base_url, seconds, options["seed"], report_dir)
     print(f"\nfuzz: as {role} {account.username}, {seconds} s: {' '.join(command[1:])}", flush=True)

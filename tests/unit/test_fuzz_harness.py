@@ -1,0 +1,28 @@
+"""`make fuzz` hands its hooks to the schemathesis CLI in a process of their own."""
+
+import subprocess
+import sys
+
+from devtools.fuzz import Account, hooks_environment
+
+# What schemathesis does with SCHEMATHESIS_HOOKS: execute the file as a module.
+LOAD_HOOKS = """
+import importlib.util, os
+spec = importlib.util.spec_from_file_location("hooks", os.environ["SCHEMATHESIS_HOOKS"])
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+"""
+
+
+def test_the_hooks_load_in_the_report_directory_the_cli_runs_in(tmp_path):
+    environment = hooks_environment(
+        "user", "http://127.0.0.1:1", "token", Account("fuzz-logout", "secret"), ["fuzz-user"]
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_HOOKS],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert loaded.returncode == 0, loaded.stderr
