@@ -17,7 +17,7 @@ from analysis.rhythm import RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
-ANALYSIS_VERSION = "2026.12.1"
+ANALYSIS_VERSION = "2026.12.2"
 PREFERRED_LEADS = ("II", "MLII", "I", "V5", "V2", "V1", "III", "aVF", "V4", "V6", "V3", "aVL")
 
 

@@ -5,7 +5,9 @@ deviation (n - 1) of the intervals, RMSSD the root mean square of successive dif
 the share of successive differences above 50 ms. The service does not classify beats, so the
 intervals are all RR intervals rather than strictly normal-to-normal ones, except those no heart
 can produce: below 200 ms (300 bpm) or above 3000 ms (20 bpm), which are a missed or a doubled
-detection; they are excluded, with the successive differences they take part in.
+detection; they are excluded, with the successive differences they take part in. When no two
+consecutive intervals remain, the measures made of successive differences (RMSSD, pNN50, the
+irregularity) are absent, with the reason, rather than reported as zero.
 """
 
 from dataclasses import dataclass
@@ -19,6 +21,10 @@ BRADYCARDIA_BPM, TACHYCARDIA_BPM = 60.0, 100.0
 # a fifth of it (the 20 % criterion of Malik et al., 1989, applied as a count).
 IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
 MIN_BEATS = 3
+NO_SUCCESSIVE_DIFFERENCES = (
+    "No two consecutive RR intervals lie between 200 and 3000 ms, so RMSSD, pNN50 and the "
+    "irregularity, which compare consecutive intervals, cannot be computed."
+)
 
 
 @dataclass(frozen=True)
@@ -27,10 +33,11 @@ class Rhythm:
 
     beats: int
     heart_rate_bpm: dict[str, float]
-    rr_ms: dict[str, float]
-    pnn50_percent: float
+    rr_ms: dict[str, float | None]
+    pnn50_percent: float | None
     classification: str
-    irregular: bool
+    irregular: bool | None
+    variability_unavailable: str | None
 
 
 class RhythmUnavailable(ValueError):
@@ -55,7 +62,6 @@ def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
     window_means = np.convolve(rr, np.ones(window) / window, mode="valid")
     mean_rr = float(rr.mean())
     mean_bpm = 60000.0 / mean_rr
-    changes = np.abs(successive) / intervals[:-1][adjacent] if successive.size else successive
     return Rhythm(
         beats=int(beats.size),
         heart_rate_bpm={
@@ -66,15 +72,24 @@ def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
         rr_ms={
             "mean": round(mean_rr, 1),
             "sdnn": round(float(rr.std(ddof=1)), 1),
-            "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else 0.0,
+            "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else None,
         },
         pnn50_percent=round(float(np.mean(np.abs(successive) > 50 + 1e-6) * 100), 1)
         if successive.size
-        else 0.0,
+        else None,
         classification="bradycardia"
         if mean_bpm < BRADYCARDIA_BPM
         else "tachycardia"
         if mean_bpm > TACHYCARDIA_BPM
         else "normal",
-        irregular=bool(changes.size and np.mean(changes > IRREGULAR_CHANGE) > IRREGULAR_SHARE),
+        irregular=is_irregular(successive, intervals[:-1][adjacent]),
+        variability_unavailable=None if successive.size else NO_SUCCESSIVE_DIFFERENCES,
     )
+
+
+def is_irregular(successive: np.ndarray, previous: np.ndarray) -> bool | None:
+    """Whether more than IRREGULAR_SHARE of the successive differences exceed IRREGULAR_CHANGE
+    of the interval before them; None without any."""
+    if not successive.size:
+        return None
+    return bool(np.mean(np.abs(successive) / previous > IRREGULAR_CHANGE) > IRREGULAR_SHARE)

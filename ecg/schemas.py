@@ -112,7 +112,10 @@ class RrIntervals(BaseModel):
 
     mean: float
     sdnn: float = Field(description="Standard deviation of the intervals (n - 1).")
-    rmssd: float = Field(description="Root mean square of successive differences.")
+    rmssd: float | None = Field(
+        description="Root mean square of successive differences; null when no two consecutive "
+        "intervals were kept (see variability_unavailable)."
+    )
 
 
 class RhythmOut(BaseModel):
@@ -121,15 +124,19 @@ class RhythmOut(BaseModel):
     beats: int = Field(description="Heartbeats detected.")
     heart_rate_bpm: HeartRate
     rr_ms: RrIntervals
-    pnn50_percent: float = Field(
-        description="Share of successive RR differences above 50 ms, in percent."
+    pnn50_percent: float | None = Field(
+        description="Share of successive RR differences above 50 ms, in percent; null when "
+        "there are none (see variability_unavailable)."
     )
     classification: Literal["bradycardia", "normal", "tachycardia"] = Field(
         description="Mean heart rate below 60 bpm, 60 to 100, above 100."
     )
-    irregular: bool = Field(
+    irregular: bool | None = Field(
         description="More than 20 % of successive RR intervals differ from the previous by more "
-        "than 20 % of it."
+        "than 20 % of it; null when there are no successive differences."
+    )
+    variability_unavailable: str | None = Field(
+        None, description="Why rmssd, pnn50_percent and irregular are null, when they are."
     )
     leads_used: list[str] = Field(description="The leads the beats were detected on.")
 

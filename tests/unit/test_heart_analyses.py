@@ -6,6 +6,7 @@ import pytest
 from analysis.beats import BeatDetector, detect_all
 from analysis.quality import SignalQuality
 from analysis.rhythm import RhythmUnavailable, rhythm
+from ecg.schemas import RhythmOut
 from recordings.model import Calibration
 from tests import mitdb
 
@@ -85,6 +86,7 @@ def test_the_rhythm_of_known_rr_intervals():
     assert found.heart_rate_bpm == {"mean": 72.7, "min": 72.7, "max": 72.7}
     assert found.pnn50_percent == 0.0  # exactly 50 ms is not more than 50 ms
     assert (found.classification, found.irregular) == ("normal", False)
+    assert found.variability_unavailable is None
 
 
 @pytest.mark.parametrize(
@@ -105,6 +107,17 @@ def test_impossible_intervals_are_excluded_and_irregularity_is_flagged():
     found = rhythm(beats_at(intervals), 500)
     assert found.rr_ms["mean"] == round(np.mean([i for i in intervals if 200 <= i <= 3000]), 1)
     assert found.irregular is True
+
+
+def test_variability_without_two_consecutive_kept_intervals_is_absent_with_a_reason():
+    intervals = [800, 150, 820, 150, 790, 150, 810]  # every other one a doubled detection
+    found = rhythm(beats_at(intervals), 500)
+    assert found.rr_ms["mean"] == 805.0 and found.heart_rate_bpm["mean"] == 74.5
+    assert (found.rr_ms["rmssd"], found.pnn50_percent, found.irregular) == (None, None, None)
+    assert "consecutive" in found.variability_unavailable
+    shown = RhythmOut(**found.__dict__, leads_used=["II"])
+    assert shown.rr_ms.rmssd is None
+    assert shown.variability_unavailable == found.variability_unavailable
 
 
 def test_too_few_beats_is_unavailable_with_a_reason():
