@@ -13,6 +13,10 @@ from recordings.model import EcgSummary
 MAX_SIGNAL_SLICE = 100_000
 MAX_BEATS = 100_000
 MAX_RENDER_SECONDS = 60
+# The lead names a render may ask for, in characters: even a character of 4 UTF-8 bytes
+# percent-encoded (12 bytes), with the longest ECG id and other parameters, the request line
+# stays within gunicorn's 4094 bytes, so no valid request is refused as too long (414).
+MAX_RENDER_LEADS_LENGTH = 256
 # Samples one image may read, all leads together: 12 leads of 60 s at 2 kHz.
 MAX_RENDER_SAMPLES = 12 * 60 * 2000
 # Below this, paper speed spreads single samples millimetres apart: not an ECG to draw.
@@ -215,7 +219,7 @@ class RenderQuery(BaseModel):
     )
     leads: str | None = Field(
         None,
-        max_length=4096,
+        max_length=MAX_RENDER_LEADS_LENGTH,
         description="Comma-separated lead names (percent-encoded); all by default.",
     )
     layout: Literal["auto", "strips"] = Field(

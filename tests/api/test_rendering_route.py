@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from ecg.schemas import MAX_RENDER_LEADS_LENGTH
 from recordings.model import STANDARD_LEADS
 
 
@@ -69,6 +70,22 @@ def test_a_pdf_and_other_speeds_and_leads(api, twelve_lead):
 def test_bad_render_requests_are_4xx(api, twelve_lead, params, status):
     response = api.request("GET", "/api/v1/ecgs/paper/render", twelve_lead, params=params)
     assert response.status_code == status, response.text
+
+
+def test_the_longest_valid_render_request_fits_the_servers_request_line(api, user_token):
+    """Found by `make fuzz`: 4096 characters of lead names passed validation but not gunicorn."""
+    params = {
+        "format": "pdf",
+        "start_s": "123456789.12345678",
+        "duration_s": "59.999999999999",
+        "leads": "\N{MATHEMATICAL BOLD CAPITAL I}" * MAX_RENDER_LEADS_LENGTH,
+        "layout": "strips",
+        "speed": "12.5",
+        "gain": "20",
+    }
+    longest_id = "x" * 128
+    response = api.request("GET", f"/api/v1/ecgs/{longest_id}/render", user_token, params=params)
+    assert response.status_code == 404 and response.json()["error"] == "ecg_not_found"
 
 
 def test_without_a_sampling_frequency_rendering_is_a_422(api, user_token):
