@@ -110,11 +110,14 @@ def thread_parser() -> simdjson.Parser:
 def members_but(value: object, key: str) -> tuple[dict, object]:
     """An object's members but ``key``, each a proxy (``items()`` would build a Python int per
     sample), and the value of ``key``; that value is None when absent, or when ``value`` is not
-    an object or repeats a key."""
+    an object, repeats a key or has one that cannot be looked up."""
     if not isinstance(value, simdjson.Object):
         return {}, None
     keys = list(value.keys())
-    found = {name: value[name] for name in keys}
+    try:
+        found = {name: value[name] for name in keys}
+    except KeyError:  # a key holding a NUL character cannot be looked up by its name
+        return {}, None
     if len(found) != len(keys):
         return {}, None
     return found, found.pop(key, None)

@@ -108,3 +108,19 @@ def test_a_body_shorter_than_its_declared_length_is_a_400(api, user_token):
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "bad_request"
     assert api.request("GET", "/api/v1/ecgs/short", user_token).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id\\u0000": "x", "leads": [{"name": "I", "signal": [1]}]}',
+        b'{"leads": [{"name": "I", "signal": [1], "gain\\u0000": 2}]}',
+    ],
+    ids=["upload key", "lead key"],
+)
+def test_a_key_holding_a_nul_character_is_a_400(api, user_token, body):
+    """Found in review: simdjson cannot look such a key up by its name, which was a 500."""
+    headers = {"Content-Type": "application/json"}
+    response = api.request("POST", "/api/v1/ecgs", user_token, data=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "validation_error"

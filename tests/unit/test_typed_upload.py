@@ -122,6 +122,8 @@ REFUSED = {
     "repeated key in the calibration, last is bad": upload(
         lead(calibration='{"unit": "uV", "scale": 4.88, "scale": 0}')
     ),
+    "NUL in an upload key": upload(**{"id\\u0000": '"x"'}),
+    "NUL in a lead key": upload(lead(**{"name\\u0000": '"I"'})),
     "byte-order mark": codecs.BOM_UTF8 + upload(),
     "trailing garbage": upload() + b"x",
     "leading zero": upload(lead("[01]")),
