@@ -37,7 +37,7 @@ def authenticate() -> tuple[User, str]:
         raise ApiError(401, "token_expired", "The access token has expired; refresh it.") from None
     except jwt.InvalidTokenError:
         raise ApiError(401, "invalid_token", "The access token is not valid.") from None
-    gone = ApiError(401, "invalid_token", "The access token's account is deleted or disabled.")
+    gone = account_gone()
     user_id = account_id(claims.user_id)
     if user_id is None:
         raise gone
@@ -50,6 +50,10 @@ def authenticate() -> tuple[User, str]:
     if not session_is_live:
         raise ApiError(401, "session_ended", "The session has ended; log in again.")
     return user, claims.session_id
+
+
+def account_gone() -> ApiError:
+    return ApiError(401, "invalid_token", "The access token's account is deleted or disabled.")
 
 
 def roles_required(*roles: str, open_during_reset: bool = False):

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app
 
-from auth.guards import current_session, current_user, roles_required
+from auth.guards import account_gone, current_session, current_user, roles_required
 from auth.passwords import hash_password, verify_password
 from auth.schemas import Identity, LoginRequest, PasswordChange, RefreshRequest, TokenResponse
 from auth.sessions import Rotation, SessionStore
@@ -116,7 +116,10 @@ def change_password(body: PasswordChange):
     passwords are limited as failed logins are.
     """
     user = current_user()
-    _, password_hash = UserStore(get_db()).credentials(user.username)
+    found = UserStore(get_db()).credentials(user.username)
+    if found is None:  # deleted since this request was authenticated
+        raise account_gone()
+    _, password_hash = found
 
     def password_is_right() -> bool:
         return verify_password(password_hash, body.current_password)

@@ -28,11 +28,12 @@ from openapi.models import Page, PageQuery
 from openapi.operation import operation
 from plumbing.audit import audit
 from plumbing.database import get_db
+from plumbing.error_handlers import handle_api_error
 from plumbing.errors import ApiError
 from plumbing.rate_limits import RateLimits, too_many
 from recordings.ingest import EmptyLead, ingest
 from recordings.model import EcgSummary, Recording
-from recordings.store import EcgExists, EcgStore, EcgTooLarge
+from recordings.store import EcgExists, EcgGone, EcgStore, EcgTooLarge
 from rendering.paper import LeadWindow, Sheet, draw
 from rendering.pdf import to_pdf
 from rendering.svg import to_svg
@@ -48,6 +49,12 @@ def ecgs() -> EcgStore:
 
 def ecg_not_found(ecg_id: str) -> ApiError:
     return ApiError(404, "ecg_not_found", f"You have no ECG with id {ecg_id!r}.")
+
+
+@bp.errorhandler(EcgGone)
+def deleted_while_read(gone: EcgGone):
+    """Deleted by its owner during this request: as absent as any unknown ECG."""
+    return handle_api_error(ecg_not_found(gone.ecg_id))
 
 
 def own_ecg(ecg_id: str) -> EcgSummary:

@@ -45,6 +45,14 @@ class EcgExists(Exception):
     """The owner already has an ECG with this id."""
 
 
+class EcgGone(Exception):
+    """The ECG was deleted while its samples were being read."""
+
+    def __init__(self, ecg_id: str):
+        super().__init__(ecg_id)
+        self.ecg_id = ecg_id
+
+
 class EcgTooLarge(Exception):
     """The ECG has more samples than the service accepts."""
 
@@ -119,14 +127,22 @@ class EcgStore:
         """Samples [start, stop) of a lead, loading only the chunks that hold them."""
         first, last = start // SAMPLES_PER_CHUNK, (stop - 1) // SAMPLES_PER_CHUNK
         pieces = self._chunks_of(ecg, lead_index, first, last)
-        joined = np.concatenate([decode_signal(p["encoding"], p["data"]) for p in pieces])
+        blocks = [decode_signal(p["encoding"], p["data"]) for p in pieces]
         offset = first * SAMPLES_PER_CHUNK
-        return joined[start - offset : stop - offset]
+        if sum(block.size for block in blocks) < stop - offset:
+            raise EcgGone(ecg.id)
+        return np.concatenate(blocks)[start - offset : stop - offset]
 
     def lead_blocks(self, ecg: EcgSummary, lead_index: int) -> Iterator[np.ndarray]:
-        """A lead's samples chunk by chunk, in order, for streaming."""
+        """A lead's samples chunk by chunk, in order, for streaming; EcgGone if they end before
+        the lead does, rather than a shorter lead."""
+        read = 0
         for piece in self._chunks_of(ecg, lead_index):
-            yield decode_signal(piece["encoding"], piece["data"])
+            block = decode_signal(piece["encoding"], piece["data"])
+            read += block.size
+            yield block
+        if read < ecg.leads[lead_index].number_of_samples:
+            raise EcgGone(ecg.id)
 
     def has_samples_beyond_int16(self, ecg: EcgSummary) -> bool:
         """Whether any chunk needed 32 bits (the narrowest encoding is chosen per chunk).

@@ -11,7 +11,14 @@ from plumbing.database import get_db
 from plumbing.timestamps import current_time
 from recordings.ingest import EmptyLead, ingest
 from recordings.model import LeadInput, Recording
-from recordings.store import INLINE_LIMIT_BYTES, SAMPLES_PER_CHUNK, EcgExists, EcgStore, EcgTooLarge
+from recordings.store import (
+    INLINE_LIMIT_BYTES,
+    SAMPLES_PER_CHUNK,
+    EcgExists,
+    EcgGone,
+    EcgStore,
+    EcgTooLarge,
+)
 
 OWNER = ObjectId()
 
@@ -207,3 +214,14 @@ def test_a_taken_id_records_nothing(store):
     with pytest.raises(EcgExists):
         ingest(store, OWNER, recording("taken", blocks_of(10, 10)), RecordingAnalysis, record)
     assert journal.count_documents({}) == 0
+
+
+def test_samples_of_an_ecg_deleted_while_read_are_gone_not_short(store):
+    """Found in review: a concurrent delete made reads a 500, and an export of zeros."""
+    store_and_analyse(store, OWNER, recording("deleted", [np.arange(3000)]))
+    found = store.find(OWNER, "deleted")
+    assert store.delete(OWNER, "deleted")
+    with pytest.raises(EcgGone):
+        store.read_samples(found, 0, 0, 10)
+    with pytest.raises(EcgGone):
+        list(store.lead_blocks(found, 0))
