@@ -7,8 +7,10 @@
 - ``noisy``: in the typical 2-second window, the root mean square of the second difference is
   more than 10 % of the window's range (clean leads of the MIT-BIH records: 1-3 %; the same with
   white noise of 10 % of their range: 17 %; a low-voltage lead of 0.3 mV with 10 µV of noise,
-  still readable: 8 %). A smooth signal's second difference shrinks with
-  the square of the sampling frequency, so below 360 Hz the bound grows by that factor;
+  still readable: 8 %). Sampled more slowly, an ECG's second difference grows while white
+  noise's stays about 40 %, so below 360 Hz the bound grows by 360 / f: the same leads resampled
+  to 100 Hz measure 7-14 % against a bound of 36 % (to 250 Hz: 2-4 % against 14 %). The square
+  of that factor, right for a signal smooth at every rate, let pure noise pass below 180 Hz;
 - ``too_short``: under 2 seconds (1000 samples without a sampling frequency): too little to
   judge the rest, or to find a rhythm in.
 Without a sampling frequency (or below 1 Hz) noise cannot be judged.
@@ -120,4 +122,4 @@ class SignalQuality:
         )
 
     def _noise_bound(self) -> float:
-        return NOISE_RATIO * max(1.0, (NOISE_REFERENCE_HZ / self.sampling_frequency) ** 2)
+        return NOISE_RATIO * max(1.0, NOISE_REFERENCE_HZ / self.sampling_frequency)

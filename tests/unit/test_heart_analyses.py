@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.signal import resample_poly
 
 from analysis.beats import BeatDetector, detect_all
 from analysis.quality import SignalQuality
@@ -57,6 +58,16 @@ def test_damaged_leads_are_unusable_and_say_why(damage, problem):
     verdict = quality(damaged)
     assert verdict["usable"] is False
     assert problem in verdict["problems"]
+
+
+@needs_records
+@pytest.mark.parametrize("sampling_frequency", [100, 128, 250])
+def test_at_slower_rates_real_leads_stay_usable_and_pure_noise_does_not(sampling_frequency):
+    """Found in review: the noise bound grew so fast below 360 Hz that noise passed under 180."""
+    resampled = resample_poly(mitdb.signal("100").astype(np.float64), sampling_frequency, 360)
+    assert quality(np.round(resampled).astype(np.int64), sampling_frequency)["usable"] is True
+    noise = np.random.default_rng(4).normal(0, 200, 60 * sampling_frequency).round()
+    assert quality(noise.astype(np.int64), sampling_frequency)["problems"] == ["noisy"]
 
 
 def test_without_a_sampling_frequency_noise_is_not_judged():
