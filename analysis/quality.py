@@ -100,7 +100,9 @@ class SignalQuality:
         minimum = MIN_SECONDS * self.sampling_frequency if self.sampling_frequency else self.window
         if self.samples < minimum:
             return {"usable": False, "problems": ["too_short"]}
-        if self.pending.size >= self.window // 2:
+        # A last part window of at least half a window, and of the 3 samples a second
+        # difference needs.
+        if self.pending.size >= max(3, self.window // 2):
             self._windows(self.pending[None, :])
         problems = []
         flat = self.flat_windows > self.windows / 2

@@ -106,8 +106,14 @@ class HeartRate(BaseModel):
     """Heart rate in beats per minute."""
 
     mean: float = Field(description="60000 / the mean RR interval in ms.")
-    min: float = Field(description="The lowest rate over 10 consecutive RR intervals.")
-    max: float = Field(description="The highest rate over 10 consecutive RR intervals.")
+    min: float = Field(
+        description="The lowest rate over 10 consecutive RR intervals (over all of them, so the "
+        "mean, when there are fewer than 10)."
+    )
+    max: float = Field(
+        description="The highest rate over 10 consecutive RR intervals (over all of them, so "
+        "the mean, when there are fewer than 10)."
+    )
 
 
 class RrIntervals(BaseModel):

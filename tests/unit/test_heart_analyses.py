@@ -1,5 +1,7 @@
 """Beats, rhythm and signal quality, on synthetic leads and the MIT-BIH records."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.signal import resample_poly
@@ -70,6 +72,15 @@ def test_at_slower_rates_real_leads_stay_usable_and_pure_noise_does_not(sampling
     assert quality(noise.astype(np.int64), sampling_frequency)["problems"] == ["noisy"]
 
 
+def test_a_last_window_too_short_for_a_second_difference_is_left_out():
+    """Found in review: at 1 Hz a last part window of 2 samples divided 0 by 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samples = np.random.default_rng(6).permutation(402) * 3  # windows of 4, 2 left over
+        verdict = quality(samples, sampling_frequency=1)
+    assert verdict == {"usable": True, "problems": []}
+
+
 def test_without_a_sampling_frequency_noise_is_not_judged():
     noisy = np.random.default_rng(3).integers(-500, 500, 5000)
     assert quality(noisy, sampling_frequency=None) == {"usable": True, "problems": []}
@@ -105,6 +116,13 @@ def test_the_rhythm_of_known_rr_intervals():
 )
 def test_the_classification_follows_the_mean_rate(interval, classification):
     assert rhythm(beats_at([interval] * 12), 500).classification == classification
+
+
+def test_the_classification_is_of_the_rate_as_reported():
+    """Found in review: a mean of 59.96 bpm was reported as 60.0 and called bradycardia."""
+    beats = np.round(np.arange(21) * 1000.7).astype(np.int64)  # at 1000 Hz
+    found = rhythm(beats, 1000)
+    assert (found.heart_rate_bpm["mean"], found.classification) == (60.0, "normal")
 
 
 def test_min_and_max_rates_are_over_ten_intervals():

@@ -107,7 +107,11 @@ async function openEcg(id) {
   fact("Sampling frequency", metadata.sampling_frequency ? `${metadata.sampling_frequency} Hz` : "unknown");
   const rhythm = insights.rhythm;
   fact("Heart rate", rhythm ? `${rhythm.heart_rate_bpm.mean} bpm (${rhythm.classification})` : insights.rhythm_unavailable);
-  if (rhythm) fact("RR (ms)", `mean ${rhythm.rr_ms.mean}, SDNN ${rhythm.rr_ms.sdnn}, RMSSD ${rhythm.rr_ms.rmssd}`);
+  if (rhythm) {
+    fact("RR (ms)", `mean ${rhythm.rr_ms.mean}, SDNN ${rhythm.rr_ms.sdnn}` +
+      (rhythm.rr_ms.rmssd === null ? "" : `, RMSSD ${rhythm.rr_ms.rmssd}`));
+    if (rhythm.variability_unavailable) fact("RMSSD, pNN50", rhythm.variability_unavailable);
+  }
   $("lead-rows").replaceChildren();
   metadata.leads.forEach((lead, index) => {
     const quality = insights.leads[index].signal_quality;
