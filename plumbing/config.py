@@ -1,7 +1,10 @@
 """Settings read from environment variables, validated once at start-up."""
 
 import os
+import re
 from collections.abc import Mapping
+
+from werkzeug.security import generate_password_hash
 
 MIN_SECRET_BYTES = 32
 MIB = 1024 * 1024
@@ -86,5 +89,20 @@ def validate_settings(config: Mapping) -> None:
         )
     if config["MAX_ECG_SAMPLES"] > 2**31 - 1:
         raise ConfigError("MAX_ECG_SAMPLES must be below 2**31 (beats are stored as int32)")
-    if not config["PASSWORD_HASH_METHOD"].startswith("scrypt"):
-        raise ConfigError("PASSWORD_HASH_METHOD must be a werkzeug scrypt method")
+    if not usable_scrypt_method(config["PASSWORD_HASH_METHOD"]):
+        raise ConfigError(
+            "PASSWORD_HASH_METHOD must be a werkzeug scrypt method that hashes, such as "
+            f"scrypt:32768:8:1, got {config['PASSWORD_HASH_METHOD']!r}"
+        )
+
+
+def usable_scrypt_method(method: str) -> bool:
+    """Whether werkzeug hashes with ``method`` (scrypt, or scrypt:N:r:p), tried once: a method
+    that only fails when used would make every login and new account a 500."""
+    if not re.fullmatch(r"scrypt(:\d+:\d+:\d+)?", method):
+        return False
+    try:
+        generate_password_hash("a trial of the method", method=method)
+    except ValueError:  # N not a power of 2, r or p zero, beyond scrypt's memory limit
+        return False
+    return True

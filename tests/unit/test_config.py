@@ -24,8 +24,12 @@ def test_tests_may_run_without_a_secret():
     validate_settings({**settings_from_environment({}), "TESTING": True})
 
 
-def test_refuses_a_non_scrypt_password_hash():
-    environment = {"SECRET_KEY": STRONG_SECRET, "PASSWORD_HASH_METHOD": "pbkdf2:sha256"}
+@pytest.mark.parametrize(
+    "method", ["pbkdf2:sha256", "scryptx", "scrypt:abc", "scrypt:1000:8:1", "scrypt:1024:0:1"]
+)
+def test_refuses_a_password_hash_other_than_a_working_scrypt(method):
+    """Found in review: scryptx and scrypt:abc started, then made every login a 500."""
+    environment = {"SECRET_KEY": STRONG_SECRET, "PASSWORD_HASH_METHOD": method}
     with pytest.raises(ConfigError, match="scrypt"):
         validate_settings(settings_from_environment(environment))
 
