@@ -1,5 +1,7 @@
 """The caller's ECGs. Admins are refused: their role manages accounts, never health data."""
 
+import functools
+
 import numpy as np
 from flask import Blueprint, Response, current_app, stream_with_context, url_for
 from pymongo.client_session import ClientSession
@@ -72,11 +74,18 @@ def file_refused(problem: UnreadableFile | UnsupportedFile) -> ApiError:
     return ApiError(400, "unreadable_file", str(problem))
 
 
-def count_upload() -> None:
-    """Throttle uploads per user (UPLOADS_PER_MINUTE; 0 turns the limit off)."""
-    limit = current_app.config["UPLOADS_PER_MINUTE"]
-    if limit and RateLimits(get_db()).hit(f"uploads:{current_user().id}") > limit:
-        raise too_many("uploads")
+def counted_upload(view):
+    """Throttle uploads per user (UPLOADS_PER_MINUTE; 0 turns the limit off), counted before
+    the body is read, so a caller over the limit costs no parsing or spooling."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        limit = current_app.config["UPLOADS_PER_MINUTE"]
+        if limit and RateLimits(get_db()).hit(f"uploads:{current_user().id}") > limit:
+            raise too_many("uploads")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def audit_upload(summary: EcgSummary, transaction: ClientSession) -> None:
@@ -112,6 +121,7 @@ def store_recording(recording: Recording):
 
 @bp.post("/ecgs")
 @roles_required(USER)
+@counted_upload
 @operation(
     tag=TAG,
     status=201,
@@ -127,7 +137,6 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
     (2 GiB). An unreadable file is a 400, an unrecognised one a 415. More than
     UPLOADS_PER_MINUTE uploads a minute get 429 with Retry-After.
     """
-    count_upload()
     try:
         recording = body.to_recording() if body is not None else form.to_recording()
     except (UnreadableFile, UnsupportedFile) as problem:

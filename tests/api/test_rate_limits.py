@@ -152,6 +152,16 @@ def test_uploads_beyond_the_limit_get_429_with_retry_after(strict_api, create_us
     assert refused.status_code == 404
 
 
+def test_uploads_are_counted_before_their_body_is_read(strict_api, create_user, fresh_window):
+    """Found in review: an over-limit caller still had every body parsed before its 429."""
+    _, token = create_user()
+    for index in range(3):
+        strict_api.request("POST", "/api/v1/ecgs", token, json=ecg_body(f"c{index}"))
+    unparsable = {"Content-Type": "application/json"}
+    response = strict_api.request("POST", "/api/v1/ecgs", token, data=b"{", headers=unparsable)
+    assert response.status_code == 429
+
+
 def test_limits_are_shared_by_every_worker_and_server(api, strict_api, user, fresh_window):
     """Failures counted by one server throttle logins on the other: the counters live in MongoDB."""
     username, _ = user
