@@ -28,7 +28,7 @@ import requests
 from bench.analysis_figures import cpu_ms_per_upload
 from bench.benchmark import ecg_description, log_in, machine, request_figures
 from bench.reference_service import add_user
-from devtools.local_database import secured_database, service_environment
+from devtools.local_database import init_environment, secured_database, service_environment
 from devtools.mongodb import LocalDatabase
 from devtools.processes import APP, PROJECT_ROOT, child_environment, run_init, start_app_server
 from devtools.waiting import free_port, stop_process, wait_for_http
@@ -71,7 +71,7 @@ def start_service(
         **service_environment(database, local_secrets),
         **settings,
     )
-    run_init(environment, project_root)
+    run_init({**environment, **init_environment(database, local_secrets)}, project_root)
     port = free_port()
     server = start_app_server(environment, port, folder / "service.log", project_root, app)
     cleanup.callback(stop_process, server)

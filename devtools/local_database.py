@@ -18,6 +18,7 @@ from devtools.mongodb import LocalDatabase
 
 ROOT_USERNAME = "root"
 SERVICE_USERNAME = "ecg"
+INIT_USERNAME = "ecg-init"
 INSPECTOR_USERNAME = "inspector"
 
 
@@ -52,10 +53,13 @@ class LocalSecrets:
     def environment(self) -> dict[str, str]:
         """What the init scripts read, as the compose stack passes it (files, not values)."""
         self.password("ecg_db_password")
+        self.password("ecg_init_db_password")
         self.password("inspector_db_password")
         return {
             "ECG_DB_USERNAME": SERVICE_USERNAME,
             "ECG_DB_PASSWORD_FILE": str(self.path("ecg_db_password")),
+            "ECG_INIT_DB_USERNAME": INIT_USERNAME,
+            "ECG_INIT_DB_PASSWORD_FILE": str(self.path("ecg_init_db_password")),
             "INSPECTOR_DB_USERNAME": INSPECTOR_USERNAME,
             "INSPECTOR_DB_PASSWORD_FILE": str(self.path("inspector_db_password")),
         }
@@ -79,8 +83,14 @@ def secured_database(var_dir: Path) -> tuple[LocalDatabase, LocalSecrets]:
 
 def service_environment(database: LocalDatabase, local_secrets: LocalSecrets) -> dict[str, str]:
     """How the app reaches the local database: as the restricted service user."""
-    uri = database.uri_for("ecg", SERVICE_USERNAME) + "&authSource=ecg"
-    return {
-        "MONGODB_URI": uri,
-        "MONGODB_PASSWORD_FILE": str(local_secrets.path("ecg_db_password")),
-    }
+    return user_environment(database, SERVICE_USERNAME, local_secrets.path("ecg_db_password"))
+
+
+def init_environment(database: LocalDatabase, local_secrets: LocalSecrets) -> dict[str, str]:
+    """How `flask init` reaches it: as the user that may also create indexes."""
+    return user_environment(database, INIT_USERNAME, local_secrets.path("ecg_init_db_password"))
+
+
+def user_environment(database: LocalDatabase, username: str, password_file: Path) -> dict[str, str]:
+    uri = database.uri_for("ecg", username) + "&authSource=ecg"
+    return {"MONGODB_URI": uri, "MONGODB_PASSWORD_FILE": str(password_file)}

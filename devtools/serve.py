@@ -11,7 +11,12 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from devtools.local_database import secured_database, service_environment, stored_secret
+from devtools.local_database import (
+    init_environment,
+    secured_database,
+    service_environment,
+    stored_secret,
+)
 from devtools.mongodb import MongodUnavailable
 from devtools.processes import run_init, start_app_server
 
@@ -44,13 +49,19 @@ def main() -> int:
                 print(reason, file=sys.stderr)
                 return 2
             cleanup.enter_context(database)
-            environment.update(service_environment(database, local_secrets))
             print(
                 f"Local MongoDB (a one-member replica set) on 127.0.0.1:{database.port}, "
                 f"data in {database.storage_path}",
                 flush=True,
             )
-        print(run_init(environment), end="", flush=True)
+            print(
+                run_init({**environment, **init_environment(database, local_secrets)}),
+                end="",
+                flush=True,
+            )
+            environment.update(service_environment(database, local_secrets))
+        else:
+            print(run_init(environment), end="", flush=True)
         port = int(environment.get("PORT", "5000"))
         server = start_app_server(environment, port)
         print(f"Serving the ECG API on http://127.0.0.1:{port} (Ctrl-C to stop)", flush=True)

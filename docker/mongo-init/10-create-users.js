@@ -1,5 +1,6 @@
 // Runs once, when the data volume is first initialised, against the image's temporary
-// init-time server. Creates the service's user and the read-only user Mongo Express connects as.
+// init-time server. Creates the service's user, the user `flask init` runs as and the read-only
+// user Mongo Express connects as.
 // Passwords come from secret files (NAME_FILE) or, for local runs, the environment (NAME), so
 // they never sit in a container's configuration or on a command line.
 const fs = require("fs");
@@ -16,18 +17,19 @@ const ecg = db.getSiblingDB(database);
 
 // The service reads and writes its own collections, but may only read and append to the audit
 // trail: even a compromised service cannot rewrite the record of what it did. It cannot drop
-// collections or reach any other database.
-const readWrite = ["find", "insert", "update", "remove", "createIndex", "listIndexes"];
+// collections, create indexes (a TTL index of its choosing would empty the audit trail) or
+// reach any other database.
+const serviceCollections = ["users", "sessions", "ecgs", "signal_chunks", "rate_limits", "known_logins"];
 ecg.createRole({
   role: "ecgService",
   privileges: [
-    ...["users", "sessions", "ecgs", "signal_chunks", "rate_limits", "known_logins"].map((collection) => ({
+    ...serviceCollections.map((collection) => ({
       resource: { db: database, collection: collection },
-      actions: readWrite,
+      actions: ["find", "insert", "update", "remove", "listIndexes"],
     })),
     {
       resource: { db: database, collection: "audit" },
-      actions: ["find", "insert", "createIndex", "listIndexes"],
+      actions: ["find", "insert", "listIndexes"],
     },
     { resource: { db: database, collection: "" }, actions: ["listCollections", "collStats", "dbStats"] },
   ],
@@ -37,6 +39,22 @@ ecg.createUser({
   user: secret("ECG_DB_USERNAME"),
   pwd: secret("ECG_DB_PASSWORD"),
   roles: [{ role: "ecgService", db: database }],
+});
+
+// `flask init` (the compose init service) creates the indexes, and the first admin as the
+// service would: the service's privileges and createIndex, as a user of its own.
+ecg.createRole({
+  role: "ecgInit",
+  privileges: [...serviceCollections, "audit"].map((collection) => ({
+    resource: { db: database, collection: collection },
+    actions: ["createIndex"],
+  })),
+  roles: [{ role: "ecgService", db: database }],
+});
+ecg.createUser({
+  user: secret("ECG_INIT_DB_USERNAME"),
+  pwd: secret("ECG_INIT_DB_PASSWORD"),
+  roles: [{ role: "ecgInit", db: database }],
 });
 
 // Mongo Express shows the data for inspection; the server, not the UI, keeps it read-only.
