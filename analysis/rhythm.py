@@ -4,8 +4,9 @@ Time-domain definitions of the Task Force of the ESC and NASPE (1996): SDNN is t
 deviation (n - 1) of the intervals, RMSSD the root mean square of successive differences, pNN50
 the share of successive differences above 50 ms. The service does not classify beats, so the
 intervals are all RR intervals rather than strictly normal-to-normal ones, except those no heart
-can produce: below 200 ms (300 bpm) or above 3000 ms (20 bpm), which are a missed or a doubled
-detection; they are excluded, with the successive differences they take part in. When no two
+can produce: below 200 ms (300 bpm) or above 3000 ms (20 bpm); they are excluded, with the
+successive differences they take part in. Wrong detections at plausible distances are not, so a
+noisy lead's variability is overstated (README, Validation). When no two
 consecutive intervals remain, the measures made of successive differences (RMSSD, pNN50, the
 irregularity) are absent, with the reason, rather than reported as zero.
 """
