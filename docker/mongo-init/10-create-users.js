@@ -57,9 +57,22 @@ ecg.createUser({
   roles: [{ role: "ecgInit", db: database }],
 });
 
-// Mongo Express shows the data for inspection; the server, not the UI, keeps it read-only.
+// Mongo Express shows the data for inspection; the server, not the UI, keeps it read-only. It
+// sees the accounts through a view without their password hashes, and every other collection.
+ecg.createView("accounts", "users", [{ $project: { password_hash: 0 } }]);
+ecg.createRole({
+  role: "ecgInspector",
+  privileges: [
+    ...["accounts", ...serviceCollections.filter((name) => name !== "users"), "audit"].map((collection) => ({
+      resource: { db: database, collection: collection },
+      actions: ["find", "listIndexes", "collStats"],
+    })),
+    { resource: { db: database, collection: "" }, actions: ["listCollections", "dbStats"] },
+  ],
+  roles: [],
+});
 ecg.createUser({
   user: secret("INSPECTOR_DB_USERNAME"),
   pwd: secret("INSPECTOR_DB_PASSWORD"),
-  roles: [{ role: "read", db: database }],
+  roles: [{ role: "ecgInspector", db: database }],
 });

@@ -232,7 +232,9 @@ def test_mongo_express_demands_its_basic_auth_credentials(mongo_express, secrets
     assert requests.get(f"{url}/", auth=wrong, timeout=30).status_code == 401
     right = ("inspector", read_secret(secrets_folder, "mongo_express_password"))
     page = requests.get(f"{url}/db/ecg/", auth=right, timeout=30)
-    assert page.status_code == 200 and "audit" in page.text
+    assert page.status_code == 200 and "audit" in page.text and "accounts" in page.text
+    accounts = requests.get(f"{url}/db/ecg/accounts", auth=right, timeout=30)
+    assert accounts.status_code == 200 and "password_hash" not in accounts.text
 
 
 def test_mongo_express_sees_only_the_services_database(mongo_express, secrets_folder):
@@ -242,21 +244,24 @@ def test_mongo_express_sees_only_the_services_database(mongo_express, secrets_fo
     assert admin_database.status_code != 200
 
 
-def test_the_user_mongo_express_connects_as_cannot_write(
+def test_the_user_mongo_express_connects_as_reads_no_password_hash_and_cannot_write(
     mongo_express, healthy_mongo, secrets_folder
 ):
     _, environment = mongo_express
     assert environment["INSPECTOR_DB_USERNAME"] == "inspector"
     assert environment["ME_CONFIG_MONGODB_ENABLE_ADMIN"] == "false"
     with as_user(healthy_mongo, secrets_folder, "inspector", "inspector_db_password") as client:
-        assert client.ecg.users.count_documents({}) >= 1
-        for write in (
+        accounts = list(client.ecg.accounts.find())
+        assert accounts and all("password_hash" not in account for account in accounts)
+        client.ecg.audit.find_one()  # the rest it may read (refused, this would raise)
+        for forbidden in (
+            lambda db: db.users.find_one(),  # the password hashes
             lambda db: db.users.insert_one({"username": "intruder"}),
             lambda db: db.users.update_many({}, {"$set": {"role": "admin"}}),
             lambda db: db.ecgs.delete_many({}),
         ):
             with pytest.raises(OperationFailure) as refused:
-                write(client.ecg)
+                forbidden(client.ecg)
             assert refused.value.code == UNAUTHORIZED
 
 
