@@ -71,6 +71,10 @@ def reader(api, create_user):
     for ecg_id, leads in (("resting", twelve), ("thirty-seconds", long_lead)):
         body = {"id": ecg_id, "sampling_frequency": 500, "leads": leads}
         assert api.request("POST", "/api/v1/ecgs", token, json=body).status_code == 201
+    # Too slow to draw on paper (a 422), but with a sampling frequency, so the viewer asks.
+    lead = {"name": "I", "signal": [1] * 300}
+    slow = {"id": "ten-hertz", "sampling_frequency": 10, "leads": [lead]}
+    assert api.request("POST", "/api/v1/ecgs", token, json=slow).status_code == 201
     return username
 
 
@@ -122,3 +126,24 @@ def test_an_admin_is_told_ecg_data_is_not_for_them(page, api):
 def test_a_wrong_password_is_said_in_the_status_line(page, api, reader):
     sign_in(page, api, reader, "not-the-password")
     expect(page.locator("#status")).to_contain_text("incorrect")
+
+
+def test_no_tracing_outlives_its_ecg_or_its_account(page, api, reader):
+    """Found in review: a failed render left the previous ECG's tracing under the new title,
+    and signing out left the last ECG on the page for the next account."""
+    sign_in(page, api, reader, USER_PASSWORD)
+    with page.expect_response(lambda response: "/render" in response.url):
+        page.get_by_role("button", name="thirty-seconds").click()
+    expect(page.locator("#paper")).to_have_attribute("src", re.compile(r"^blob:"))
+    page.get_by_role("button", name="Back to the list").click()
+    with page.expect_response(lambda response: "/render" in response.url) as refused:
+        page.get_by_role("button", name="ten-hertz").click()
+    assert refused.value.status == 422
+    expect(page.locator("#detail-title")).to_have_text("ECG ten-hertz")
+    expect(page.locator("#paper-caption")).to_contain_text("Not drawn")
+    assert page.locator("#paper").get_attribute("src") is None
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#sign-in")).to_be_visible()
+    assert page.locator("#facts").inner_html() == ""
+    assert page.locator("#ecg-rows").inner_html() == ""
+    assert page.locator("#paper").get_attribute("src") is None

@@ -4,6 +4,9 @@
 
 const api = "/api/v1";
 const state = { access: null, refresh: null, cursor: null, ecg: null, start: 0, duration: 10 };
+// The latest ECG opened and window drawn: an answer to an older request is dropped, so a slow
+// answer never puts one ECG's tracing under another's title.
+let latest = 0;
 const $ = (id) => document.getElementById(id);
 
 function say(message) { $("status").textContent = message; }
@@ -37,6 +40,10 @@ async function call(path, options = {}, retried = false) {
   const response = await fetch(`${api}${path}`, { ...options, headers });
   if (response.status === 401 && !retried && state.refresh && (await refreshTokens())) {
     return call(path, options, true);
+  }
+  if (response.status === 401 && state.access) {
+    forget();
+    throw new Error("The session has ended: sign in again.");
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({ message: response.statusText }));
@@ -95,10 +102,13 @@ function fact(term, value) {
 }
 
 async function openEcg(id) {
+  const request = ++latest;
+  clearPaper("");
   const path = `/ecgs/${encodeURIComponent(id)}`;
   const [metadata, insights] = await Promise.all([
     call(path).then((r) => r.json()), call(`${path}/insights`).then((r) => r.json()),
   ]);
+  if (request !== latest) return;
   state.ecg = metadata;
   state.start = 0;
   $("detail-title").textContent = `ECG ${metadata.id}`;
@@ -135,18 +145,35 @@ function seconds() {
   return Math.max(...ecg.leads.map((lead) => lead.number_of_samples)) / ecg.sampling_frequency;
 }
 
-async function drawWindow() {
-  const total = seconds();
-  $("earlier").disabled = state.start <= 0;
-  $("later").disabled = state.start + state.duration >= total;
-  $("window").textContent = total ? `${state.start} s to ${Math.min(total, state.start + state.duration)} s of ${total.toFixed(1)} s` : "";
-  if (!total) { $("paper").removeAttribute("src"); $("paper-caption").textContent = "No sampling frequency: the ECG cannot be drawn on paper."; return; }
-  const query = `?format=svg&start_s=${state.start}&duration_s=${state.duration}`;
-  const blob = await (await call(`/ecgs/${encodeURIComponent(state.ecg.id)}/render${query}`)).blob();
+// The paper image goes before anything else is drawn, so a failed or slow render never leaves
+// the previous ECG's or window's tracing on screen.
+function clearPaper(caption) {
   const previous = $("paper").src;
-  $("paper").src = URL.createObjectURL(blob);
+  $("paper").removeAttribute("src");
   if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
-  $("paper-caption").textContent = `25 mm/s, 10 mm/mV, from ${state.start} s.`;
+  $("paper-caption").textContent = caption;
+}
+
+async function drawWindow() {
+  const request = ++latest;
+  const { ecg, start } = state;
+  const total = seconds();
+  $("earlier").disabled = start <= 0;
+  $("later").disabled = start + state.duration >= total;
+  $("window").textContent = total ? `${start} s to ${Math.min(total, start + state.duration)} s of ${total.toFixed(1)} s` : "";
+  if (!total) { clearPaper("No sampling frequency: the ECG cannot be drawn on paper."); return; }
+  clearPaper(`Drawing ${start} s to ${start + state.duration} s...`);
+  const query = `?format=svg&start_s=${start}&duration_s=${state.duration}`;
+  let blob;
+  try {
+    blob = await (await call(`/ecgs/${encodeURIComponent(ecg.id)}/render${query}`)).blob();
+  } catch (error) {
+    if (request === latest) clearPaper(`Not drawn: ${error.message}`);
+    throw error;
+  }
+  if (request !== latest) return;
+  $("paper").src = URL.createObjectURL(blob);
+  $("paper-caption").textContent = `25 mm/s, 10 mm/mV, from ${start} s.`;
 }
 
 async function download(kind) {
@@ -166,10 +193,20 @@ function guarded(action) {
   return (...args) => action(...args).catch((error) => say(error.message));
 }
 
+// Nothing of the last account stays in memory or on the page for the next one.
+function forget() {
+  latest++;
+  Object.assign(state, { access: null, refresh: null, cursor: null, ecg: null, start: 0 });
+  for (const id of ["ecg-rows", "facts", "lead-rows"]) $(id).replaceChildren();
+  $("detail-title").textContent = "";
+  $("window").textContent = "";
+  clearPaper("");
+  show("sign-in");
+}
+
 async function signOut() {
   await call("/auth/logout", { method: "POST" }).catch(() => {});
-  Object.assign(state, { access: null, refresh: null, ecg: null });
-  show("sign-in");
+  forget();
   say("Signed out.");
 }
 
