@@ -9,6 +9,7 @@ any per-signal work, so a header declaring thousands of signals costs nothing.
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,7 +225,7 @@ def start_time(fixed: bytes) -> dt.datetime | None:
             day, month, year = (int(part) for part in text(fixed[168:176]).split("."))
             date = dt.date(year + (1900 if year >= 85 else 2000), month, int(day))
         return dt.datetime.combine(date, clock, tzinfo=dt.UTC)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):  # OverflowError: a year beyond a C long
         return None
 
 
@@ -263,4 +264,6 @@ def calibration_of(signal: SignalHeader) -> Calibration | None:
     if digital_max == digital_min or physical_max == physical_min:
         return None
     scale = (physical_max - physical_min) / (digital_max - digital_min)
+    if not math.isfinite(scale) or scale == 0:  # a range too narrow or wide for a float
+        return None
     return calibration(signal.dimension, scale, digital_min - physical_min / scale)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-from tests.ecg_files import dicom_ecg_bytes, wfdb_record
+from tests.ecg_files import dicom_ecg_bytes, ecg_like, edf_bytes, wfdb_record
 
 EDGE_DATES = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
 
@@ -124,3 +124,25 @@ def test_a_key_holding_a_nul_character_is_a_400(api, user_token, body):
     response = api.request("POST", "/api/v1/ecgs", user_token, data=body, headers=headers)
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "validation_error"
+
+
+def edf_with(field: slice, text: str) -> bytes:
+    """A one-lead EDF with ``field`` of its header overwritten by ``text``."""
+    content = bytearray(edf_bytes([ecg_like(500, 1)], labels=("ECG I",)))
+    content[field] = text.ljust(field.stop - field.start).encode("ascii")
+    return bytes(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Physical range 0 to 1e-320: the step underflows to zero.
+        edf_with(slice(360, 368), "0").replace(b"3276.7  ", b"1e-320  ", 1),
+        edf_with(slice(88, 168), "Startdate 01-MAY-99999999999999999999 X X X"),
+    ],
+    ids=["physical range narrower than a float", "year beyond a C long"],
+)
+def test_an_edf_header_beyond_floats_and_integers_is_not_a_500(api, user_token, content):
+    """Found in review: these raised ZeroDivisionError and OverflowError, answered 500."""
+    response = api.request("POST", "/api/v1/ecgs", user_token, files={"file": ("x.edf", content)})
+    assert response.status_code == 201, response.text
