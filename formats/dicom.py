@@ -32,19 +32,23 @@ def looks_like_dicom(head: bytes) -> bool:
 
 
 def read(upload: UploadedFile) -> Recording:
-    """Read the first multiplex group (the rhythm waveforms) of a DICOM ECG."""
+    """Read the recorded multiplex group (the rhythm waveforms) of a DICOM ECG."""
     try:
         dataset = pydicom.dcmread(upload.path)
         storage_class = str(dataset.get("SOPClassUID", ""))
-        group = dataset.WaveformSequence[0] if "WaveformSequence" in dataset else None
+        groups = list(dataset.get("WaveformSequence", []))
+        _, little_endian = dataset.original_encoding
     except Exception as error:  # pydicom raises many types for malformed input
         raise UnreadableFile(f"the DICOM file could not be read: {upload.quoted(error)}") from None
     if storage_class not in ECG_STORAGE_CLASSES:
         raise UnsupportedFile(
             f"the DICOM file is not an ECG waveform (SOP class {storage_class!r})"
         )
-    if group is None:
+    if not little_endian:  # retired from DICOM in 2004; read little-endian, it would be noise
+        raise UnsupportedFile("the DICOM file uses the retired big-endian transfer syntax")
+    if not groups:
         raise UnreadableFile("the DICOM ECG has no waveform data")
+    group = recorded_group(groups)
     try:
         channel_count = int(group.NumberOfWaveformChannels)
         if channel_count > MAX_LEADS:  # before any per-channel work
@@ -72,6 +76,24 @@ def read(upload: UploadedFile) -> Recording:
         )
     ]
     return Recording(leads, sampling_frequency, date=date)
+
+
+def recorded_group(groups: list) -> object:
+    """The one multiplex group recorded as it was acquired (WaveformOriginality ORIGINAL, or
+    unstated), not one derived from it, such as median beats; refused when there are several,
+    rather than one kept and the others dropped."""
+    recorded = [
+        group
+        for group in groups
+        if str(group.get("WaveformOriginality", "ORIGINAL")).upper() == "ORIGINAL"
+    ]
+    if not recorded:
+        raise UnsupportedFile("the DICOM ECG holds only derived waveforms (such as median beats)")
+    if len(recorded) > 1:
+        raise UnsupportedFile(
+            f"the DICOM ECG holds {len(recorded)} recorded waveform groups; one can be read"
+        )
+    return recorded[0]
 
 
 def waveform_samples(group) -> np.ndarray:

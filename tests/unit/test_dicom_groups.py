@@ -1,0 +1,60 @@
+"""Which waveforms of a DICOM ECG are read: the recorded group, in the file's byte order."""
+
+import copy
+import io
+
+import numpy as np
+import pydicom
+import pytest
+from pydicom.filewriter import dcmwrite
+from pydicom.uid import ExplicitVRBigEndian
+
+from formats import UnsupportedFile, UploadedFile, read_recording
+from tests.ecg_files import dicom_ecg_bytes, ecg_like
+
+RHYTHM = np.stack([ecg_like(5000, seed) for seed in range(12)], axis=1)  # 10 s at 500 Hz
+
+
+def read(dataset: pydicom.Dataset, tmp_path, **encoding):
+    path = tmp_path / "ecg.dcm"
+    dcmwrite(path, dataset, **encoding)
+    return read_recording([UploadedFile("ecg.dcm", path)])
+
+
+def with_groups(*changes) -> pydicom.Dataset:
+    """The rhythm ECG with more multiplex groups, each a copy of its rhythm group changed."""
+    dataset = pydicom.dcmread(io.BytesIO(dicom_ecg_bytes(RHYTHM)))
+    rhythm = dataset.WaveformSequence[0]
+    groups = []
+    for change in changes:
+        group = copy.deepcopy(rhythm)
+        change(group)
+        groups.append(group)
+    dataset.WaveformSequence = [*groups, rhythm]
+    return dataset
+
+
+def median_beat(group) -> None:
+    group.WaveformOriginality = "DERIVED"
+    group.NumberOfWaveformSamples = 600
+    group.WaveformData = RHYTHM[:600].astype("<i2").tobytes()
+
+
+def test_median_beats_before_the_rhythm_are_passed_over(tmp_path):
+    """Found in review: the first group was read, so 600 samples of median beat were stored."""
+    recording = read(with_groups(median_beat), tmp_path)
+    first_lead = np.concatenate(list(recording.leads[0].blocks()))
+    assert first_lead.tolist() == RHYTHM[:, 0].tolist()
+
+
+def test_two_recorded_groups_are_refused_rather_than_one_dropped(tmp_path):
+    with pytest.raises(UnsupportedFile, match="2 recorded waveform groups"):
+        read(with_groups(lambda group: None), tmp_path)
+
+
+def test_a_big_endian_file_is_refused_rather_than_read_as_noise(tmp_path):
+    dataset = pydicom.dcmread(io.BytesIO(dicom_ecg_bytes(RHYTHM)))
+    dataset.WaveformSequence[0].WaveformData = RHYTHM.astype(">i2").tobytes()
+    dataset.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
+    with pytest.raises(UnsupportedFile, match="big-endian"):
+        read(dataset, tmp_path, implicit_vr=False, little_endian=False, force_encoding=True)
