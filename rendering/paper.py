@@ -1,9 +1,10 @@
 """The standard paper view: 25 mm/s and 10 mm/mV by default, a 1 mm / 5 mm grid, a 1 mV by
 200 ms calibration pulse at the start of each row, lead names, beats marked.
 
-A 12-lead ECG with the standard lead names is laid out 3 x 4: columns of 2.5 s (I, II, III;
-aVR, aVL, aVF; V1-V3; V4-V6, each column the next 2.5 s), and a lead II rhythm strip over the
-10 seconds of the window (the rest is the next page); anything else is one strip per lead.
+A 10-second window of a 12-lead ECG with the standard lead names, each once and no other, is
+laid out 3 x 4: columns of 2.5 s (I, II, III; aVR, aVL, aVF; V1-V3; V4-V6, each column the next
+2.5 s), and a lead II rhythm strip over the 10 seconds; anything else (another window, another
+set of leads) is one strip per lead, so no lead and no second of the window is left out.
 """
 
 from dataclasses import dataclass
@@ -62,13 +63,20 @@ def millivolts(lead: LeadWindow) -> tuple[np.ndarray, bool]:
 
 
 def uses_standard_layout(sheet: Sheet) -> bool:
-    names = {standard_lead(lead.name) for lead in sheet.leads}
-    duration = max(lead.samples.size for lead in sheet.leads) / sheet.sampling_frequency
+    """The 3 x 4 page: exactly the standard leads, over 10 seconds (to within a sample, since a
+    window holds a whole number of them)."""
+    names = sorted(str(standard_lead(lead.name)) for lead in sheet.leads)
+    samples = max(lead.samples.size for lead in sheet.leads)
     return (
         sheet.layout == "auto"
-        and set(STANDARD_LEADS) <= names
-        and duration >= 4 * COLUMN_SECONDS - 1e-9
+        and names == sorted(STANDARD_LEADS)
+        and abs(samples - 4 * COLUMN_SECONDS * sheet.sampling_frequency) < 1
     )
+
+
+def pulse_area_mm(speed: float) -> float:
+    """Room for the calibration pulse: 2 mm of baseline, the 200 ms pulse, 3 mm before the trace."""
+    return max(PULSE_AREA_MM, 2 + PULSE_S * speed + 3)
 
 
 def draw(sheet: Sheet) -> Drawing:
@@ -79,17 +87,18 @@ def draw(sheet: Sheet) -> Drawing:
         duration = 4 * COLUMN_SECONDS
     rows = len(GRID_ROWS) + 1 if standard else len(sheet.leads)
     trace_width = duration * sheet.speed
-    width = 2 * MARGIN_MM + PULSE_AREA_MM + trace_width
+    pulse_area = pulse_area_mm(sheet.speed)
+    width = 2 * MARGIN_MM + pulse_area + trace_width
     height = HEADER_MM + rows * ROW_MM + MARGIN_MM
     drawing = Drawing(width=round(width, 2), height=round(height, 2))
     left, top = MARGIN_MM, HEADER_MM
-    drawing.paths += grid(left, top, PULSE_AREA_MM + trace_width, rows * ROW_MM)
+    drawing.paths += grid(left, top, pulse_area + trace_width, rows * ROW_MM)
     by_name = {standard_lead(lead.name) or lead.name: lead for lead in sheet.leads}
     assumed = False
     for row in range(rows):
         baseline = top + (row + 0.5) * ROW_MM
         drawing.paths.append(calibration_pulse(left, baseline, sheet))
-        x0 = left + PULSE_AREA_MM
+        x0 = left + pulse_area
         if standard and row < len(GRID_ROWS):
             for column, name in enumerate(GRID_ROWS[row]):
                 lead = by_name[name]
@@ -119,8 +128,9 @@ def add_trace(drawing, lead: LeadWindow, first: int, last: int, x: float, baseli
     xs = np.round(x + positions / samples_per_mm, 2)
     ys = np.round(baseline - levels * sheet.gain, 2)
     drawing.traces.append(Trace(xs, ys))
-    text = lead.name if not lead.problems else f"{lead.name}: {', '.join(lead.problems)}"
-    style = "warning" if lead.problems else "label"
+    notes = [*lead.problems, *(["1 µV/step assumed"] if assumed else [])]
+    text = f"{lead.name}: {', '.join(notes)}" if notes else lead.name
+    style = "warning" if notes else "label"
     drawing.labels.append(
         Label(round(x + 1, 2), round(baseline - ROW_MM / 2 + 4, 2), text, 3.0, style)
     )
@@ -143,7 +153,7 @@ def calibration_pulse(left: float, baseline: float, sheet: Sheet) -> Path:
     """1 mV high and 200 ms wide, between two millimetres of baseline."""
     high = round(baseline - PULSE_MV * sheet.gain, 2)
     start, end = left + 2, round(left + 2 + PULSE_S * sheet.speed, 2)
-    data = f"M{left} {baseline}H{start}V{high}H{end}V{baseline}H{left + PULSE_AREA_MM - 1}"
+    data = f"M{left} {baseline}H{start}V{high}H{end}V{baseline}H{end + 2}"
     return Path(data, "pulse")
 
 

@@ -1,4 +1,6 @@
-"""A drawing as a one-page PDF (A4 landscape), with fpdf2; scaled down only if it is wider."""
+"""A drawing as a one-page PDF (A4 landscape), with fpdf2; scaled down only if it is wider or
+taller than the page, and then saying so on the page: its mm/s and mm/mV no longer hold, the
+grid's squares still do."""
 
 import re
 
@@ -7,6 +9,10 @@ from fpdf import FPDF
 from rendering.drawing import Drawing
 
 A4_LANDSCAPE_MM = (297.0, 210.0)
+SCALED_NOTE = (
+    "Printed at {:.0%} of its real size to fit the page: measure by the grid's squares, "
+    "not in millimetres."
+)
 COLOURS = {"minor": (244, 182, 182), "major": (224, 102, 102), "pulse": (0, 0, 0)}
 WIDTHS = {"minor": 0.1, "major": 0.2, "pulse": 0.3}
 TEXT_COLOURS = {"label": (0, 0, 0), "header": (0, 0, 0), "warning": (176, 0, 32)}
@@ -50,4 +56,8 @@ def to_pdf(drawing: Drawing) -> bytes:
         pdf.set_text_color(*TEXT_COLOURS[label.style])
         pdf.set_font("helvetica", size=label.size * scale * 72 / 25.4)
         pdf.text(*at(label.x, label.y), label.text.encode("latin-1", "replace").decode("latin-1"))
+    if scale < 1:
+        pdf.set_text_color(*TEXT_COLOURS["warning"])
+        pdf.set_font("helvetica", size=3.0 * 72 / 25.4)
+        pdf.text(5, page_height - 2, SCALED_NOTE.format(scale))
     return bytes(pdf.output())

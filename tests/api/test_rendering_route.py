@@ -51,7 +51,8 @@ def test_a_pdf_and_other_speeds_and_leads(api, twelve_lead):
         params={"leads": "II,V5", "speed": "50", "gain": "20", "duration_s": "4"},
     )
     assert strips.status_code == 200 and strips.text.count("<polyline") == 2
-    assert "50 mm/s" in strips.text and 'width="230.0mm"' in strips.text
+    # 4 s at 50 mm/s, two 10 mm margins, and at that speed a 15 mm calibration pulse's area
+    assert "50 mm/s" in strips.text and 'width="235.0mm"' in strips.text
 
 
 @pytest.mark.parametrize(

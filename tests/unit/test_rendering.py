@@ -2,6 +2,7 @@
 downsampling that keeps a one-sample spike."""
 
 import re
+import zlib
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from rendering.paper import (
     LeadWindow,
     Sheet,
     draw,
+    pulse_area_mm,
 )
 from rendering.pdf import to_pdf
 from rendering.svg import to_svg
@@ -50,12 +52,22 @@ def step_lead(name="II", seconds=2.0, frequency=500, height_steps=1000) -> LeadW
 def test_a_second_spans_speed_mm_and_a_millivolt_gain_mm(speed, gain):
     drawing = draw(sheet([step_lead()], speed=speed, gain=gain))
     trace = drawing.traces[0]
-    x0 = MARGIN_MM + PULSE_AREA_MM
+    x0 = MARGIN_MM + pulse_area_mm(speed)
     baseline = HEADER_MM + ROW_MM / 2
     step_at = trace.x[np.argmax(trace.y < baseline - gain / 2)]
     assert step_at == pytest.approx(x0 + speed, abs=0.26)
     assert trace.y.min() == pytest.approx(baseline - gain)
-    assert drawing.width == pytest.approx(2 * MARGIN_MM + PULSE_AREA_MM + 2 * speed)
+    assert drawing.width == pytest.approx(2 * MARGIN_MM + pulse_area_mm(speed) + 2 * speed)
+
+
+@pytest.mark.parametrize("speed", [12.5, 25.0, 50.0])
+def test_the_calibration_pulse_ends_before_the_trace_begins(speed):
+    """Found in review: at 50 mm/s the 10 mm pulse ran 2 mm into every row's trace."""
+    drawing = draw(sheet([step_lead()], speed=speed))
+    pulse = next(path for path in drawing.paths if path.style == "pulse")
+    pulse_end = max(float(x) for x in re.findall(r"H([-\d.]+)", pulse.data))
+    assert pulse_end < drawing.traces[0].x.min()
+    assert pulse_area_mm(25.0) == PULSE_AREA_MM  # the standard page keeps its size
 
 
 def test_each_row_starts_with_a_1_mv_200_ms_pulse():
@@ -105,11 +117,15 @@ def test_min_max_downsampling_keeps_a_one_sample_spike():
 
 
 def test_an_uncalibrated_lead_states_the_assumption_and_unusable_leads_say_why():
-    leads = [LeadWindow("II", np.zeros(1000, np.int32), None, ("flat_line",))]
+    leads = [
+        LeadWindow("II", np.zeros(1000, np.int32), None, ("flat_line",)),
+        LeadWindow("V1", np.zeros(1000, np.int32), MV),
+    ]
     drawing = draw(sheet(leads))
     texts = [label.text for label in drawing.labels]
     assert any("assumed 1 µV per step" in text for text in texts)
-    assert "II: flat_line" in texts
+    # Each lead says whether it is drawn at the assumption (found in review: only the page did).
+    assert "II: flat_line, 1 µV/step assumed" in texts and "V1" in texts
 
 
 def test_the_svg_is_sized_in_millimetres_and_compact():
@@ -126,3 +142,35 @@ def test_the_pdf_is_one_page():
         content.startswith(b"%PDF")
         and content.count(b"/Type /Page\n") + content.count(b"/Type /Page ") >= 1
     )
+
+
+def test_the_3_by_4_page_is_only_for_exactly_the_standard_leads_over_10_seconds():
+    """Found in review: extra leads and every second past 10 were left off the 3 x 4 page."""
+
+    def leads(names, samples=5000):
+        return [LeadWindow(name, np.zeros(samples, np.int32), MV) for name in names]
+
+    def traces(drawn_leads, frequency=500):
+        return len(draw(sheet(drawn_leads, frequency=frequency)).traces)
+
+    assert traces(leads(STANDARD_LEADS)) == 13  # twelve 2.5 s segments and the rhythm strip
+    with_v4r = draw(sheet(leads([*STANDARD_LEADS, "V4R"])))
+    assert "V4R" in [label.text for label in with_v4r.labels]  # 13 strips, none left out
+    assert traces(leads([*STANDARD_LEADS[:11], "Lead I"])) == 12  # I twice: strips
+    assert traces(leads(STANDARD_LEADS, samples=15000)) == 12  # 30 s: strips of 30 s
+    # 10 s at 333.333 Hz hold 3333 samples, a third of one short of 10 s: still the 3 x 4 page.
+    assert traces(leads(STANDARD_LEADS, samples=3333), frequency=1000 / 3) == 13
+
+
+def test_a_pdf_scaled_to_fit_says_so_on_the_page():
+    """Found in review: a tall page printed at half size under a header of 25 mm/s, 10 mm/mV."""
+    strips = [LeadWindow(name, np.zeros(5000, np.int32), MV) for name in STANDARD_LEADS]
+    tall = to_pdf(draw(sheet(strips, layout="strips")))
+    standard = to_pdf(draw(sheet(strips)))
+    assert "of its real size" in pdf_text(tall) and "of its real size" not in pdf_text(standard)
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF's pages (fpdf2 compresses each page's stream with zlib)."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL)
+    return "".join(zlib.decompress(stream).decode("latin-1") for stream in streams)
