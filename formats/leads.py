@@ -2,13 +2,13 @@
 
 import re
 
-from recordings.model import MAX_LEAD_NAME_LENGTH
+from recordings.model import MAX_LEAD_NAME_LENGTH, NOT_IN_NAMES
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+UNNAMEABLE = re.compile(f"[{NOT_IN_NAMES}]")
 
 
 def lead_names(labels: list[str]) -> list[str]:
-    """Names for channels: each label trimmed (control characters, which no name may hold,
+    """Names for channels: each label trimmed (the characters no name may hold, NOT_IN_NAMES,
     dropped), ``ch<position>`` when nothing is left, ``-2``, ``-3``... after repeats.
 
     Linear in the number of labels, however many repeat: a hostile header can declare
@@ -18,7 +18,7 @@ def lead_names(labels: list[str]) -> list[str]:
     taken: set[str] = set()
     next_suffix: dict[str, int] = {}
     for position, label in enumerate(labels, start=1):
-        base = CONTROL_CHARACTERS.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH] or f"ch{position}"
+        base = UNNAMEABLE.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH] or f"ch{position}"
         name = base
         while name in taken:
             suffix = next_suffix.get(base, 2)

@@ -14,10 +14,15 @@ from plumbing.timestamps import current_time, truncate_to_milliseconds
 MAX_LEADS = 64
 MAX_SAMPLING_FREQUENCY = 100_000
 # A lead's name is its device's label: printable text, trimmed, 1 to 64 characters, no control
-# characters (C0, DEL, C1); leads are addressed in URLs by the percent-encoded name.
+# characters (C0, DEL, C1) or U+FFFE, U+FFFF; leads are addressed in URLs by the percent-encoded
+# name.
 MAX_LEAD_NAME_LENGTH = 64
-_NAME_CHARACTER = r"[^\x00-\x1f\x7f-\x9f]"
-_NAME_EDGE = r"[^\s\x00-\x1f\x7f-\x9f]"
+# What no lead name may hold: control characters, and the two noncharacters XML cannot carry
+# (names are drawn into SVG). The latter are written as themselves, so that pydantic's regex
+# engine and Python's read them alike.
+NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f" + "\ufffe\uffff"
+_NAME_CHARACTER = rf"[^{NOT_IN_NAMES}]"
+_NAME_EDGE = rf"[^\s{NOT_IN_NAMES}]"
 LEAD_NAME_PATTERN = rf"^{_NAME_EDGE}(?:{_NAME_CHARACTER}{{0,62}}{_NAME_EDGE})?$"
 STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 _LABEL_DECORATION = re.compile(r"^(ecg|lead)\s*|\s*\(.*\)$", re.IGNORECASE)

@@ -1,7 +1,10 @@
+import json
 import math
 
 import pytest
+from pydantic import ValidationError
 
+from ecg.uploads import EcgUpload
 from formats import calibration
 from formats.leads import lead_names
 
@@ -61,3 +64,11 @@ def test_every_format_is_held_to_the_json_limits(frequency, leads, error):
     with pytest.raises(Exception) as raised:
         checked("EDF", recording)
     assert type(raised.value).__name__ == error
+
+
+def test_lead_names_hold_no_character_that_xml_cannot_carry():
+    """Found in review: a name with U+FFFE was accepted, and the SVG that drew it did not parse."""
+    assert lead_names(["II\ufffe", "\uffffV1"]) == ["II", "V1"]
+    body = {"leads": [{"name": "II\ufffe", "signal": [1, 2]}]}
+    with pytest.raises(ValidationError, match="pattern"):
+        EcgUpload.from_json(json.dumps(body).encode())
