@@ -199,7 +199,8 @@ def parse_record(header: str, locate, keep_alive: list) -> Recording:
             raise UnsupportedFile(f"signals in {file_name!r} mix formats or offsets")
         readers[file_name] = SignalFile(path, formats.pop(), len(members), offsets.pop())
     lengths = {reader.frames for reader in readers.values()}
-    declared = int(record["samples"]) if record["samples"] else min(lengths)
+    # Zero samples, like none given, means the count is unspecified (header(5)): all there are.
+    declared = int(record["samples"] or 0) or min(lengths)
     if declared > min(lengths):
         raise UnreadableFile(f"the signal files hold fewer than the {declared} samples announced")
 

@@ -146,3 +146,11 @@ def test_an_edf_header_beyond_floats_and_integers_is_not_a_500(api, user_token, 
     """Found in review: these raised ZeroDivisionError and OverflowError, answered 500."""
     response = api.request("POST", "/api/v1/ecgs", user_token, files={"file": ("x.edf", content)})
     assert response.status_code == 201, response.text
+
+
+def test_a_wfdb_header_announcing_zero_samples_is_read_to_the_end_of_its_file(api, user_token):
+    """Found in review: header(5) says 0 leaves the count unspecified; it was a 400 empty_lead."""
+    header, data = wfdb_record(np.stack([ecg_like(1000, 1), ecg_like(1000, 2)], axis=1))
+    response = wfdb_upload(api, user_token, header.replace("rec1 2 360 1000", "rec1 2 360 0"), data)
+    assert response.status_code == 201, response.text
+    assert [lead["number_of_samples"] for lead in response.json()["leads"]] == [1000, 1000]
