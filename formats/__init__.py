@@ -65,6 +65,9 @@ def header_number(text: str, format_name: str, what: str) -> float:
     return value
 
 
+UNSPECIFIED_UNIT = "unspecified"
+
+
 def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
     """A file's calibration, or None when it is unusable (zero, infinite or not a number).
 
@@ -72,7 +75,7 @@ def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
     """
     if scale == 0 or not (math.isfinite(scale) and math.isfinite(baseline)):
         return None
-    return Calibration(unit=(unit.strip() or "unspecified")[:16], scale=scale, baseline=baseline)
+    return Calibration(unit=(unit.strip() or UNSPECIFIED_UNIT)[:16], scale=scale, baseline=baseline)
 
 
 def read_recording(files: list[UploadedFile]) -> Recording:

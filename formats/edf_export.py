@@ -1,13 +1,13 @@
 """EDF+ (continuous) written as a stream of bytes, a batch of data records at a time."""
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
+from formats import UNSPECIFIED_UNIT
 from recordings.model import Calibration
 
 DIGITAL_MIN, DIGITAL_MAX = -32768, 32767
@@ -77,16 +77,15 @@ def edf_header(
     start: datetime, record_seconds: int, samples_per_record: int, records: int, leads
 ) -> bytes:
     """The EDF+ header: 256 bytes, then 256 per signal (the leads and one annotation signal)."""
-    labels = Counter(field(lead.name, 16) for lead in leads)
-    repeated = sorted(label.strip() for label, count in labels.items() if count > 1)
-    if repeated:
-        raise NotExportable(
-            f"lead names become identical in EDF's 16-character labels ({', '.join(repeated)})"
-        )
+    for lead in leads:
+        if not fits_field(lead.name, 16):
+            raise NotExportable(
+                f"lead {lead.name!r} does not fit EDF's label of 16 printable ASCII characters"
+            )
     signals = [
         (
             lead.name,
-            lead.calibration.unit if lead.calibration else "",
+            edf_unit(lead),
             *physical_range(lead.calibration),
             samples_per_record,
         )
@@ -122,6 +121,22 @@ def edf_header(
     return "".join(main + [value for column in columns for value in column]).encode("ascii")
 
 
+def edf_unit(lead: ExportLead) -> str:
+    """The lead's unit as EDF writes it (uV for µV; none for an unspecified one); refused
+    rather than cut or changed when it does not fit 8 printable ASCII characters."""
+    unit = lead.calibration.unit if lead.calibration else ""
+    unit = "" if unit == UNSPECIFIED_UNIT else unit.replace("µ", "u").replace("μ", "u")
+    if not fits_field(unit, 8):
+        raise NotExportable(
+            f"lead {lead.name!r}'s unit {unit!r} does not fit EDF's 8 printable ASCII characters"
+        )
+    return unit
+
+
+def fits_field(value: str, width: int) -> bool:
+    return len(value) <= width and all(" " <= character <= "~" for character in value)
+
+
 def field(value: str, width: int) -> str:
     """An EDF header field: printable ASCII, left-aligned, space-padded, cut to width."""
     printable = "".join(c if " " <= c <= "~" else "_" for c in value)
@@ -153,11 +168,12 @@ def edf_number(value: float) -> str:
 
 
 def stream(edf_plan: EdfPlan, leads: list[ExportLead]) -> Iterator[bytes]:
-    """The file's bytes: the header, then data records in batches (leads padded with zeros)."""
+    """The file's bytes: the header, then data records in batches (leads padded to the last
+    record's end with their baseline)."""
     yield edf_plan.header
     spr = edf_plan.samples_per_record
     records_per_batch = max(1, BATCH_SAMPLES // (spr * len(leads)))
-    readers = [BlockReader(iter(lead.blocks)) for lead in leads]
+    readers = [BlockReader(iter(lead.blocks), padding_of(lead)) for lead in leads]
     for first in range(0, edf_plan.records, records_per_batch):
         count = min(records_per_batch, edf_plan.records - first)
         batch = np.zeros((count, spr * len(leads) + ANNOTATION_SAMPLES), dtype="<i2")
@@ -176,11 +192,19 @@ def time_keeping(onset_seconds: int) -> np.ndarray:
     return np.frombuffer(text, dtype="<i2")
 
 
-class BlockReader:
-    """Takes exact counts of samples from a lead's blocks, zeros once they run out."""
+def padding_of(lead: ExportLead) -> int:
+    """What fills the last data record past a lead's end: its baseline, so the padding reads
+    as 0 in its unit rather than as a step to whatever digital 0 means."""
+    baseline = round(lead.calibration.baseline) if lead.calibration else 0
+    return min(max(baseline, DIGITAL_MIN), DIGITAL_MAX)
 
-    def __init__(self, blocks: Iterator[np.ndarray]):
+
+class BlockReader:
+    """Takes exact counts of samples from a lead's blocks, ``padding`` once they run out."""
+
+    def __init__(self, blocks: Iterator[np.ndarray], padding: int = 0):
         self.blocks = blocks
+        self.padding = padding
         self.buffer = np.empty(0, dtype=np.int16)
 
     def take(self, count: int) -> np.ndarray:
@@ -188,7 +212,7 @@ class BlockReader:
         while needed > 0:
             block = next(self.blocks, None)
             if block is None:
-                parts.append(np.zeros(needed, dtype=np.int16))
+                parts.append(np.full(needed, self.padding, dtype=np.int16))
                 break
             parts.append(block)
             needed -= block.size

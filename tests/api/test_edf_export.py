@@ -114,7 +114,7 @@ def test_short_leads_are_padded_to_whole_records(api, user_token):
                     {"name": "Precordial lead V2", "signal": [1]},
                 ],
             },
-            "16-character labels (Precordial lead)",
+            "16 printable ASCII characters",
         ),
         (
             {
@@ -140,7 +140,7 @@ def test_short_leads_are_padded_to_whole_records(api, user_token):
         "beyond 16 bits",
         "irregular frequency",
         "tiny frequency",
-        "labels alike in 16 characters",
+        "labels over 16 characters",
         "infinite physical range",
         "zero physical range",
     ],
