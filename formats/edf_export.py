@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from formats import UNSPECIFIED_UNIT
+from formats.edf import MAX_RECORD_SAMPLES
 from recordings.model import Calibration
 
 DIGITAL_MIN, DIGITAL_MAX = -32768, 32767
@@ -66,6 +67,11 @@ def plan(start: datetime, sampling_frequency: float, leads: list[ExportLead]) ->
             f"{RECORD_DURATIONS[-1]} s or less"
         )
     samples_per_record = round(sampling_frequency * record_seconds)
+    if samples_per_record * len(leads) > MAX_RECORD_SAMPLES:
+        raise NotExportable(
+            f"{len(leads)} leads at {sampling_frequency:g} Hz make data records of more than "
+            f"the {MAX_RECORD_SAMPLES} samples the service reads back"
+        )
     records = math.ceil(max(lead.number_of_samples for lead in leads) / samples_per_record)
     if len(str(records)) > 8:
         raise NotExportable(f"{records} data records do not fit EDF's 8-character count")
@@ -151,9 +157,21 @@ def physical_range(calibration: Calibration | None) -> tuple[float, float]:
     high = (DIGITAL_MAX - calibration.baseline) * calibration.scale
     if not (math.isfinite(low) and math.isfinite(high)):
         raise NotExportable("a lead's calibration gives physical values beyond any number")
-    if float(edf_number(low)) == float(edf_number(high)):
+    written_low, written_high = float(edf_number(low)), float(edf_number(high))
+    if written_low == written_high or not reads_back_within_half_a_step(
+        calibration.scale, low, high, written_low, written_high
+    ):
         raise NotExportable("a lead's calibration is too fine for EDF's 8-character physical range")
     return low, high
+
+
+def reads_back_within_half_a_step(
+    scale: float, low: float, high: float, written_low: float, written_high: float
+) -> bool:
+    """Whether the range as written (8 characters each) maps every digital value to within half
+    a step of its physical value: the error is linear in the digital value, so the extremes
+    bound it."""
+    return abs(written_low - low) <= abs(scale) / 2 and abs(written_high - high) <= abs(scale) / 2
 
 
 def edf_number(value: float) -> str:

@@ -46,3 +46,18 @@ def test_the_last_record_is_padded_with_the_leads_baseline():
     records = np.frombuffer(data, dtype="<i2").reshape(edf_plan.records, -1)
     signal = records[:, : edf_plan.samples_per_record].ravel()
     assert signal.size > 1001 and set(signal.tolist()) == {100}
+
+
+def test_a_physical_range_that_reads_back_shifted_is_refused():
+    """Found in review: at 0.1 µV per step in V, the 8-character range moved every sample by up
+    to 30 steps, silently."""
+    with pytest.raises(NotExportable, match="too fine"):
+        plan(START, 500, [lead(calibration=Calibration("V", 1e-7))])
+    assert plan(START, 500, [lead(calibration=Calibration("mV", 1 / 3))]).records == 3
+
+
+def test_records_the_service_could_not_read_back_are_refused():
+    """Found in review: 43 leads at 100 kHz made records over the EDF reader's limit."""
+    many = [lead(name=f"L{index}") for index in range(43)]
+    with pytest.raises(NotExportable, match="reads back"):
+        plan(START, 100_000, many)
