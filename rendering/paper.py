@@ -153,7 +153,7 @@ def calibration_pulse(left: float, baseline: float, sheet: Sheet) -> Path:
     """1 mV high and 200 ms wide, between two millimetres of baseline."""
     high = round(baseline - PULSE_MV * sheet.gain, 2)
     start, end = left + 2, round(left + 2 + PULSE_S * sheet.speed, 2)
-    data = f"M{left} {baseline}H{start}V{high}H{end}V{baseline}H{end + 2}"
+    data = f"M{left} {baseline}H{start}V{high}H{end}V{baseline}H{round(end + 2, 2)}"
     return Path(data, "pulse")
 
 
