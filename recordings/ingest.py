@@ -8,7 +8,7 @@ import numpy as np
 from bson import ObjectId
 
 from recordings.model import EcgSummary, LeadInput, LeadSummary, Recording
-from recordings.store import EcgStore, Record
+from recordings.store import EcgGone, EcgStore, Record
 
 
 class EmptyLead(ValueError):
@@ -103,7 +103,10 @@ def reanalyse_outdated(
             date=ecg.date,
         )
         analysis = analyse(recording)
-        results = analyse_leads(recording, analysis)
+        try:
+            results = analyse_leads(recording, analysis)
+        except EcgGone:  # deleted by its owner since the run found it: nothing to bring up
+            continue
         insights, beats = analysis.finish()
         for result in results:
             del result["number_of_samples"]

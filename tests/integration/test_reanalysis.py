@@ -5,7 +5,7 @@ from bson import ObjectId
 
 from analysis.recording import ANALYSIS_VERSION, RecordingAnalysis
 from plumbing.database import get_db
-from recordings.ingest import ingest
+from recordings.ingest import ingest, reanalyse_outdated
 from recordings.model import LeadInput, Recording
 from recordings.store import INLINE_LIMIT_BYTES, EcgStore
 from tests import mitdb
@@ -64,3 +64,18 @@ def test_an_ecg_awaiting_reanalysis_says_so(app):
         outdated = EcgStore(get_db()).find(OWNER, "awaiting")
     insights = EcgInsights.from_summary(outdated)
     assert insights.rhythm is None and "re-analysis" in insights.rhythm_unavailable
+
+
+def test_an_ecg_deleted_while_the_run_goes_on_is_skipped(app, monkeypatch):
+    """Found in review: the first ECG deleted mid-run stopped the whole run with a traceback."""
+    for ecg_id in ("kept", "deleted"):
+        summary, _ = stored_record(app, INLINE_LIMIT_BYTES, ecg_id)
+        make_outdated(app, summary)
+    with app.app_context():
+        store = EcgStore(get_db())
+        found = list(store.outdated(ANALYSIS_VERSION))  # as the run's cursor found them
+        store.delete(OWNER, "deleted")
+        monkeypatch.setattr(EcgStore, "outdated", lambda self, version: iter(found))
+        done = reanalyse_outdated(store, ANALYSIS_VERSION, RecordingAnalysis, lambda *_: None)
+        assert done == 1
+        assert store.find(OWNER, "kept").insights["analysis_version"] == ANALYSIS_VERSION
