@@ -242,6 +242,7 @@ class EcgWriter:
         self.inline_bytes = 0
         self.stored: dict[int, int] = {}  # samples stored or pending, per lead
         self.total_samples = 0
+        self.outcome_unknown = False  # the document's write failed, perhaps only its answer
 
     def append(self, lead_index: int, samples: np.ndarray) -> None:
         """Add the next block of a lead's samples; full chunks are written as they fill."""
@@ -341,12 +342,17 @@ class EcgWriter:
                 record(summary, session)
         except DuplicateKeyError:
             raise EcgExists(self.ecg_id) from None
+        except PyMongoError:
+            # The document may be stored even so (an acknowledgement lost on the way back): its
+            # chunks stay for the sweep, which removes them only if no ECG refers to them.
+            self.outcome_unknown = True
+            raise
         return summary
 
     def abort(self) -> None:
         """Remove what was written; if the database is gone, the orphan sweep will."""
-        if self.inline is not None:
-            return  # nothing reached signal_chunks: no clean-up to wait for in an outage
+        if self.inline is not None or self.outcome_unknown:
+            return  # nothing reached signal_chunks, or it may belong to a stored ECG
         with contextlib.suppress(PyMongoError):
             self.store.chunks.delete_many({"ecg": self.key})
 

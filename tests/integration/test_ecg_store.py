@@ -5,6 +5,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from bson import ObjectId
+from pymongo.collection import Collection
+from pymongo.errors import AutoReconnect
 
 from analysis.recording import RecordingAnalysis
 from plumbing.database import get_db
@@ -225,3 +227,16 @@ def test_samples_of_an_ecg_deleted_while_read_are_gone_not_short(store):
         store.read_samples(found, 0, 0, 10)
     with pytest.raises(EcgGone):
         list(store.lead_blocks(found, 0))
+
+
+def test_chunks_stay_when_the_documents_write_may_have_succeeded(spilling_store, monkeypatch):
+    """Found in review: a lost acknowledgement of the final write deleted the chunks of what
+    could be a stored ECG; they are left for the sweep, which checks for the document."""
+
+    def lost_answer(*args, **kwargs):
+        raise AutoReconnect("connection closed before the answer")
+
+    monkeypatch.setattr(Collection, "insert_one", lost_answer)
+    with pytest.raises(AutoReconnect):
+        store_and_analyse(spilling_store, OWNER, recording("unknown", blocks_of(300_000, 65536)))
+    assert spilling_store.chunks.count_documents({}) > 0
