@@ -60,11 +60,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 # What `flask init`, `flask sweep` and `flask reanalyse` look after: every store's indexes, the
-# first admin, the signal chunks of uploads that crashed, and insights of older analyses.
+# first admin, the signal chunks of uploads that crashed and the ECGs of deleted accounts, and
+# insights of older analyses.
 MAINTENANCE = Maintenance(
     stores=(UserStore, SessionStore, AuditLog, RateLimits, KnownAddresses, EcgStore),
     create_first_admin=create_first_admin,
-    sweep_orphans=lambda db: EcgStore(db).sweep_orphan_chunks(),
+    sweep_orphans=lambda db: (
+        EcgStore(db).sweep_orphan_chunks(),
+        EcgStore(db).sweep_ownerless(UserStore(db).existing),
+    ),
     reanalyse=lambda db, progress: reanalyse_outdated(
         EcgStore(db), ANALYSIS_VERSION, RecordingAnalysis, progress
     ),

@@ -101,6 +101,11 @@ class UserStore:
         )
         return user_from_document(document) if document else None
 
+    def existing(self, user_ids: list[ObjectId]) -> set[ObjectId]:
+        """Which of these accounts exist."""
+        found = self.users.find({"_id": {"$in": user_ids}}, {"_id": True})
+        return {document["_id"] for document in found}
+
     def delete(self, username: str) -> bool:
         """Delete an account; False if it did not exist."""
         return self.users.delete_one({"username": username}).deleted_count == 1

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from pymongo.database import Database
 
+from plumbing.audit import audit
 from plumbing.database import get_db
 
 
@@ -35,8 +36,9 @@ class Maintenance:
     stores: Sequence[type[IndexedStore]]
     # Creates the first administrator if missing; returns what to tell the operator.
     create_first_admin: Callable[[Database], str]
-    # Removes what crashed uploads left behind; returns how many signal chunks went.
-    sweep_orphans: Callable[[Database], int]
+    # Removes what crashed uploads left behind, and ECGs whose account was deleted while they
+    # were uploading; returns how many signal chunks and how many ECGs went.
+    sweep_orphans: Callable[[Database], tuple[int, int]]
     # Recomputes the insights an older analysis made, reporting (count, ECG id) as it goes;
     # returns how many ECGs it brought up to date.
     reanalyse: Callable[[Database, Callable[[int, str], None]], int]
@@ -61,9 +63,12 @@ def register_commands(app: Flask, maintenance: Maintenance) -> None:
     @app.cli.command("sweep")
     @with_appcontext
     def sweep_command() -> None:
-        """Delete signal chunks left by uploads that crashed before completing (run from cron)."""
-        removed = maintenance.sweep_orphans(get_db())
-        click.echo(f"Removed {removed} orphaned signal chunks.")
+        """Delete signal chunks left by uploads that crashed before completing, and ECGs whose
+        account was deleted during their upload (run from cron)."""
+        chunks, ecgs = maintenance.sweep_orphans(get_db())
+        if ecgs:
+            audit("ecg.deleted", actor="flask sweep", ecgs_of_deleted_accounts=ecgs)
+        click.echo(f"Removed {chunks} orphaned signal chunks and {ecgs} ECGs of deleted accounts.")
 
     @app.cli.command("reanalyse")
     @with_appcontext

@@ -9,7 +9,8 @@ the CLI). Reads of metadata never load signals.
 """
 
 import contextlib
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -33,6 +34,7 @@ WITHOUT_SIGNALS = {"inline_chunks": False}
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 # An ingest older than this without its ECG document has died; its chunks can go.
 ABANDONED_AFTER = timedelta(hours=6)
+SWEEP_BATCH = 1000  # orphaned ECGs' keys per delete
 # The series of detected beats (sample indices) is stored like a lead's signal, under this index.
 BEATS_SERIES = -1
 
@@ -221,12 +223,39 @@ class EcgStore:
         return len(keys)
 
     def sweep_orphan_chunks(self) -> int:
-        """Delete chunks of ingests that died long ago without writing their ECG document."""
+        """Delete chunks of ingests that died long ago without writing their ECG document.
+
+        The orphans come from one aggregation, read as a cursor and deleted in batches, so no
+        single reply has to hold the keys of every chunked ECG.
+        """
         cutoff = ObjectId.from_datetime(current_time() - ABANDONED_AFTER)
-        keys = self.chunks.distinct("ecg", {"ecg": {"$lt": cutoff}})
-        living = {d["_id"] for d in self.ecgs.find({"_id": {"$in": keys}}, {"_id": True})}
-        orphans = [key for key in keys if key not in living]
-        return self.chunks.delete_many({"ecg": {"$in": orphans}}).deleted_count if orphans else 0
+        orphans = self.chunks.aggregate(
+            [
+                {"$match": {"ecg": {"$lt": cutoff}}},
+                {"$group": {"_id": "$ecg"}},
+                {
+                    "$lookup": {
+                        "from": self.ecgs.name,
+                        "localField": "_id",
+                        "foreignField": "_id",
+                        "pipeline": [{"$project": {"_id": True}}],
+                        "as": "ecg",
+                    }
+                },
+                {"$match": {"ecg": []}},
+            ],
+            allowDiskUse=True,
+        )
+        removed = 0
+        for keys in batches((orphan["_id"] for orphan in orphans), SWEEP_BATCH):
+            removed += self.chunks.delete_many({"ecg": {"$in": keys}}).deleted_count
+        return removed
+
+    def sweep_ownerless(self, existing: Callable[[list[ObjectId]], set[ObjectId]]) -> int:
+        """Delete the ECGs of owners ``existing`` no longer knows: an upload that committed
+        after its owner's account was deleted, which deleted only the ECGs it found then."""
+        owners = self.ecgs.distinct("owner")  # one per account: the index answers it
+        return sum(self.delete_all_of(owner) for owner in set(owners) - existing(owners))
 
 
 class EcgWriter:
@@ -362,6 +391,13 @@ class EcgWriter:
     def __exit__(self, exc_type, exc, traceback) -> None:
         if exc_type is not None:
             self.abort()
+
+
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (the last shorter); itertools.batched from Python 3.12."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def lead_document(lead: LeadSummary) -> dict:

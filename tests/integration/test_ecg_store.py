@@ -240,3 +240,27 @@ def test_chunks_stay_when_the_documents_write_may_have_succeeded(spilling_store,
     with pytest.raises(AutoReconnect):
         store_and_analyse(spilling_store, OWNER, recording("unknown", blocks_of(300_000, 65536)))
     assert spilling_store.chunks.count_documents({}) > 0
+
+
+def test_the_sweep_removes_orphans_batch_by_batch(spilling_store, monkeypatch):
+    monkeypatch.setattr("recordings.store.SWEEP_BATCH", 2)
+    old_keys = [
+        ObjectId.from_datetime(current_time() - timedelta(days=1, seconds=index))
+        for index in range(5)
+    ]
+    for key in old_keys:
+        spilling_store.chunks.insert_one(
+            {"ecg": key, "lead": 0, "seq": 0, "encoding": "int16le", "data": b""}
+        )
+    assert spilling_store.sweep_orphan_chunks() == 5
+    assert spilling_store.chunks.count_documents({}) == 0
+
+
+def test_the_sweep_removes_the_ecgs_of_owners_no_account_has(store):
+    """Found in review: an upload committing after its owner's account was deleted stayed,
+    unreachable, for ever."""
+    gone, kept = ObjectId(), ObjectId()
+    for owner, ecg_id in ((gone, "late"), (kept, "theirs")):
+        store_and_analyse(store, owner, recording(ecg_id, blocks_of(10, 10)))
+    assert store.sweep_ownerless(lambda owners: {kept} & set(owners)) == 1
+    assert store.find(gone, "late") is None and store.find(kept, "theirs") is not None

@@ -1,7 +1,11 @@
+import numpy as np
 from werkzeug.security import check_password_hash
 
-from auth.users import ADMIN, UserStore
+from auth.users import ADMIN, USER, UserStore
 from plumbing.database import get_db
+from plumbing.timestamps import current_time
+from recordings.model import LeadSummary
+from recordings.store import EcgStore
 
 
 def admin_document(app):
@@ -75,4 +79,20 @@ def test_sweep_reports_what_it_removed(runner):
     runner.invoke(args=["init"])
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0
-    assert "Removed 0 orphaned signal chunks" in result.output
+    assert "Removed 0 orphaned signal chunks and 0 ECGs of deleted accounts" in result.output
+
+
+def test_sweep_erases_and_audits_the_ecgs_of_a_deleted_account(app, runner):
+    runner.invoke(args=["init"])
+    with app.app_context():
+        late = UserStore(get_db()).create("late-uploader", "not-a-hash", USER)
+        with EcgStore(get_db()).writer(late.id, "late") as writer:
+            writer.append(0, np.arange(100, dtype=np.int32))
+            writer.commit(current_time(), 500.0, [LeadSummary("I", 100, {}, None)])
+        UserStore(get_db()).delete("late-uploader")  # the upload committed after the deletion
+    result = runner.invoke(args=["sweep"])
+    assert "and 1 ECGs of deleted accounts" in result.output, result.output
+    with app.app_context():
+        assert get_db().ecgs.count_documents({"owner": late.id}) == 0
+        entry = get_db().audit.find_one({"event": "ecg.deleted"})
+    assert (entry["actor"], entry["details"]) == ("flask sweep", {"ecgs_of_deleted_accounts": 1})
