@@ -9,6 +9,7 @@ from pymongo.database import Database
 from auth.passwords import hash_password
 from auth.schemas import NewUser
 from auth.users import ADMIN, UsernameTaken, UserStore
+from plumbing.audit import audit
 from plumbing.commands import UnusableSetting
 
 
@@ -32,6 +33,7 @@ def create_first_admin(db: Database) -> str:
         users.create(admin.username, hash_password(admin.password), ADMIN)
     except UsernameTaken:
         return f"User {username!r} was created concurrently; left unchanged."
+    audit("user.created", actor="flask init", target=admin.username, role=ADMIN)
     if configured:
         return f"Created admin user {username!r} with the password from ADMIN_PASSWORD."
     return (

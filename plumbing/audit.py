@@ -26,6 +26,7 @@ EVENTS = (
     "ecg.read",
     "ecg.exported",
     "ecg.deleted",
+    "ecg.reanalysed",
 )
 
 

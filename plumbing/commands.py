@@ -80,4 +80,6 @@ def register_commands(app: Flask, maintenance: Maintenance) -> None:
                 click.echo(f"Re-analysed {done} ECGs (latest: {ecg_id}).")
 
         done = maintenance.reanalyse(get_db(), progress)
+        if done:
+            audit("ecg.reanalysed", actor="flask reanalyse", ecgs=done)
         click.echo(f"Re-analysis done: {done} ECGs brought up to date.")

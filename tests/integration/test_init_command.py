@@ -96,3 +96,11 @@ def test_sweep_erases_and_audits_the_ecgs_of_a_deleted_account(app, runner):
         assert get_db().ecgs.count_documents({"owner": late.id}) == 0
         entry = get_db().audit.find_one({"event": "ecg.deleted"})
     assert (entry["actor"], entry["details"]) == ("flask sweep", {"ecgs_of_deleted_accounts": 1})
+
+
+def test_init_audits_the_admin_it_creates(app, runner):
+    """Found in review: the first account, an administrator, appeared in no audit entry."""
+    runner.invoke(args=["init"])
+    with app.app_context():
+        entry = get_db().audit.find_one({"event": "user.created"})
+    assert (entry["actor"], entry["details"]["target"]) == ("flask init", "admin")

@@ -45,6 +45,9 @@ def test_reanalysis_restores_the_insights_and_beats_of_outdated_ecgs(app, runner
     assert result.exit_code == 0, result.output
     assert "2 ECGs brought up to date" in result.output
     with app.app_context():
+        entry = get_db().audit.find_one({"event": "ecg.reanalysed"})
+    assert (entry["actor"], entry["details"]) == ("flask reanalyse", {"ecgs": 2})
+    with app.app_context():
         store = EcgStore(get_db())
         for ecg_id in ("inline", "chunked"):
             again = store.find(OWNER, ecg_id)
