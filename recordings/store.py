@@ -187,24 +187,36 @@ class EcgStore:
     def replace_analysis(
         self, ecg: EcgSummary, lead_insights: list[dict], insights: dict, beats: np.ndarray
     ) -> None:
-        """Store a new analysis of a stored ECG: its beats first, its version last, so an
-        interrupted re-analysis leaves the ECG marked outdated and is simply done again (its
-        beats may be briefly absent for readers while they are replaced)."""
+        """Store a new analysis of a stored ECG, its beats and its insights in one transaction:
+        an interrupted re-analysis leaves the old one whole, and two runs at once cannot
+        interleave (one's transaction conflicts with the other's and is retried after it)."""
         documents = beat_chunks(beats)
-        if ecg.inline:
-            self.ecgs.update_one(
-                {"_id": ecg.key}, {"$pull": {"inline_chunks": {"lead": BEATS_SERIES}}}
-            )
-            if documents:
-                self.ecgs.update_one(
-                    {"_id": ecg.key}, {"$push": {"inline_chunks": {"$each": documents}}}
-                )
-        else:
-            self.chunks.delete_many({"ecg": ecg.key, "lead": BEATS_SERIES})
-            if documents:
-                self.chunks.insert_many([{"ecg": ecg.key, **d} for d in documents])
         changes = {f"leads.{i}.insights": lead for i, lead in enumerate(lead_insights)}
-        self.ecgs.update_one({"_id": ecg.key}, {"$set": {**changes, "analysis": insights}})
+
+        def replace(session: ClientSession) -> None:
+            if ecg.inline:
+                self.ecgs.update_one(
+                    {"_id": ecg.key},
+                    {"$pull": {"inline_chunks": {"lead": BEATS_SERIES}}},
+                    session=session,
+                )
+                if documents:
+                    self.ecgs.update_one(
+                        {"_id": ecg.key},
+                        {"$push": {"inline_chunks": {"$each": documents}}},
+                        session=session,
+                    )
+            else:
+                self.chunks.delete_many({"ecg": ecg.key, "lead": BEATS_SERIES}, session=session)
+                if documents:
+                    chunks = [{"ecg": ecg.key, **document} for document in documents]
+                    self.chunks.insert_many(chunks, session=session)
+            self.ecgs.update_one(
+                {"_id": ecg.key}, {"$set": {**changes, "analysis": insights}}, session=session
+            )
+
+        with self.ecgs.database.client.start_session() as session:
+            session.with_transaction(replace)
         self.fetched_inline.pop(ecg.key, None)
 
     def delete(self, owner: ObjectId, ecg_id: str) -> bool:

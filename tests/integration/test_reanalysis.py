@@ -1,7 +1,10 @@
 """`flask reanalyse` brings insights an older analysis made up to the current one."""
 
 import numpy as np
+import pytest
 from bson import ObjectId
+from pymongo.collection import Collection
+from pymongo.errors import OperationFailure
 
 from analysis.recording import ANALYSIS_VERSION, RecordingAnalysis
 from plumbing.database import get_db
@@ -82,3 +85,25 @@ def test_an_ecg_deleted_while_the_run_goes_on_is_skipped(app, monkeypatch):
         done = reanalyse_outdated(store, ANALYSIS_VERSION, RecordingAnalysis, lambda *_: None)
         assert done == 1
         assert store.find(OWNER, "kept").insights["analysis_version"] == ANALYSIS_VERSION
+
+
+def test_a_re_analysis_that_fails_half_way_leaves_the_old_one_whole(app, monkeypatch):
+    """Found in review: beats and insights were replaced by separate writes, so two runs at
+    once stored the beats twice, and a failure in between left new beats with old insights."""
+    original_update = Collection.update_one
+
+    def failing_last_write(collection, query, update, *args, **kwargs):
+        if "analysis" in update.get("$set", {}):
+            raise OperationFailure("the insights' write failed")
+        return original_update(collection, query, update, *args, **kwargs)
+
+    for inline_limit, ecg_id in ((INLINE_LIMIT_BYTES, "inline-half"), (0, "chunked-half")):
+        summary, beats = stored_record(app, inline_limit, ecg_id)
+        with app.app_context(), monkeypatch.context() as patched:
+            patched.setattr(Collection, "update_one", failing_last_write)
+            store = EcgStore(get_db())
+            with pytest.raises(OperationFailure):
+                store.replace_analysis(summary, [{}], {"analysis_version": "x"}, beats[:3])
+        with app.app_context():
+            again = EcgStore(get_db())
+            assert np.array_equal(again.beats(again.find(OWNER, ecg_id)), beats)
