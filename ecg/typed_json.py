@@ -91,10 +91,10 @@ def split_whole_body(
             buffer = array.as_buffer(of_type="i")
         except (TypeError, ValueError, RuntimeError):  # another type, beyond int64
             return None
-        samples = np.frombuffer(buffer, dtype=np.int64)
-        if not 1 <= samples.size <= max_length or not fits_int32(samples):
+        samples = int32_of(buffer)
+        if samples is None or not 1 <= samples.size <= max_length:
             return None
-        split_items.append((python_values(item_fields), samples.astype(np.int32)))
+        split_items.append((python_values(item_fields), samples))
     return python_values(fields), split_items
 
 
@@ -184,12 +184,14 @@ def int32_piece(text: bytes) -> np.ndarray | None:
         buffer = simdjson.Parser().parse(text).as_buffer(of_type="i")
     except (TypeError, ValueError, RuntimeError):  # another type, beyond int64, a big integer
         return None
+    return int32_of(buffer)
+
+
+def int32_of(buffer) -> np.ndarray | None:
+    """simdjson's int64 buffer as int32, or None unless every integer fits."""
     samples = np.frombuffer(buffer, dtype=np.int64)
-    return samples.astype(np.int32) if fits_int32(samples) else None
-
-
-def fits_int32(samples: np.ndarray) -> bool:
-    return not samples.size or (INT32.min <= samples.min() and samples.max() <= INT32.max)
+    fits = not samples.size or (INT32.min <= samples.min() and samples.max() <= INT32.max)
+    return samples.astype(np.int32) if fits else None
 
 
 def occurrences(text: bytes, character: bytes) -> int:
