@@ -140,12 +140,16 @@ def edf_unit(lead: ExportLead) -> str:
 
 
 def fits_field(value: str, width: int) -> bool:
-    return len(value) <= width and all(" " <= character <= "~" for character in value)
+    return len(value) <= width and all(map(printable_ascii, value))
+
+
+def printable_ascii(character: str) -> bool:
+    return " " <= character <= "~"
 
 
 def field(value: str, width: int) -> str:
     """An EDF header field: printable ASCII, left-aligned, space-padded, cut to width."""
-    printable = "".join(c if " " <= c <= "~" else "_" for c in value)
+    printable = "".join(c if printable_ascii(c) else "_" for c in value)
     return printable[:width].ljust(width)
 
 
