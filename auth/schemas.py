@@ -5,10 +5,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from auth.users import User
+from auth.users import USERNAME_PATTERN, User
 from openapi.models import StrictModel
 
-USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
 Username = Annotated[str, Field(pattern=USERNAME_PATTERN, examples=["dr.jones"])]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 Role = Literal["user", "admin"]

@@ -53,6 +53,8 @@ def guarded_attempt(db: Database, kind: str, account: str, check: Callable[[], b
     ``kind`` names what is guessed ("login", "password"); the result is the check's.
     """
     config, address = current_app.config, request.remote_addr or "unknown"
+    # A username names its account in any case: every spelling of it shares the counters.
+    account = account.lower()
     limits = RateLimits(db)
     counters = {
         f"{kind}-failures:account-address:{account}|{address}": config["LOGIN_FAILURES_PER_MINUTE"],

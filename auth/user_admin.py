@@ -34,9 +34,10 @@ def existing_user(username: str) -> User:
     return user
 
 
-def refuse_self_lockout(username: str) -> None:
-    """Refuse to let admins disable, demote or delete themselves, so the last admin stays."""
-    if username == current_user().username:
+def refuse_self_lockout(user: User) -> None:
+    """Refuse to let admins disable, demote or delete themselves, so the last admin stays
+    (compared by account, not by the name in the URL, which may be spelt in another case)."""
+    if user.id == current_user().id:
         raise ApiError(
             409, "self_lockout", "Administrators cannot disable, demote or delete themselves."
         )
@@ -81,16 +82,17 @@ def change_user(username: str, body: UserChanges):
 
     Any of these ends every session of the account: its tokens stop working at once.
     """
+    target = existing_user(username)
     changes = body.model_dump(exclude_none=True)
     if changes.get("disabled") is True or changes.get("role") == USER:
-        refuse_self_lockout(username)
+        refuse_self_lockout(target)
     if "password" in changes:
         # A reset password only opens the choice of a new one (see roles_required): knowing it
         # reads no ECG; an administrator who went on to choose one would be audited doing so.
         changes["password_hash"] = hash_password(changes.pop("password"))
         changes["password_reset_pending"] = True
-    user = users().update(username, changes)
-    if user is None:
+    user = users().update(target.username, changes)
+    if user is None:  # deleted meanwhile
         raise user_not_found(username)
     if changes.keys() & {"disabled", "role", "password_hash"}:
         # Tokens issued under the old role, password or state must not outlive the change.
@@ -98,7 +100,7 @@ def change_user(username: str, body: UserChanges):
     fields = sorted(body.model_dump(exclude_none=True))
     audit(
         "user.changed",
-        target=username,
+        target=user.username,
         fields=fields,
         role=user.role,
         disabled=user.disabled,
@@ -113,11 +115,11 @@ def change_user(username: str, body: UserChanges):
 def delete_user(username: str):
     """Delete an account and every ECG it uploaded."""
     user = existing_user(username)
-    refuse_self_lockout(username)
+    refuse_self_lockout(user)
     # Disable first so the account's tokens stop working before its data starts disappearing;
     # each step is idempotent, so a retry after a failure finishes the job.
-    users().update(username, {"disabled": True})
+    users().update(user.username, {"disabled": True})
     SessionStore(get_db()).end_all(user.id)
     deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
-    users().delete(username)
-    audit("user.deleted", target=username, ecgs_deleted=deleted_ecgs)
+    users().delete(user.username)
+    audit("user.deleted", target=user.username, ecgs_deleted=deleted_ecgs)

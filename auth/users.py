@@ -1,20 +1,41 @@
 """User accounts in MongoDB."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.collation import Collation, CollationStrength
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from plumbing.commands import DataNeedsAttention
 from plumbing.pagination import ascending_page
 from plumbing.timestamps import current_time
 
 USER = "user"
 ADMIN = "admin"
 ROLES = (USER, ADMIN)
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,64}$"
+# A username names one person however it is typed: "DrJones" and "drjones" are one account.
+# MongoDB compares names under this collation (secondary strength ignores case but not
+# punctuation) in the unique index and in every lookup by name; the name keeps the case it was
+# created with.
+ANY_CASE = Collation(locale="en", strength=CollationStrength.SECONDARY)
+DUPLICATE_KEY = 11000
+
+
+def could_be_username(name: str) -> bool:
+    """Whether an account could have this name. Only such names are looked up: under ANY_CASE,
+    letters of other widths and signs (fullwidth "ａ", the Kelvin sign) match ASCII ones, and
+    each such spelling would be a name of its own everywhere else (throttling, the audit)."""
+    return re.fullmatch(USERNAME_PATTERN, name) is not None
+
+
+class UsernamesClash(DataNeedsAttention):
+    """Stored usernames differ only in case, so they cannot be made unique in any case."""
 
 
 class UsernameTaken(Exception):
@@ -53,8 +74,29 @@ class UserStore:
         self.users = db.users
 
     def ensure_indexes(self) -> None:
-        """Usernames are unique (idempotent)."""
-        self.users.create_indexes([IndexModel([("username", ASCENDING)], unique=True)])
+        """Usernames are unique in any case (idempotent); the plain index orders the pages.
+
+        Raises ``UsernamesClash`` when accounts created before the rule differ only in case.
+        """
+        try:
+            self.users.create_indexes(
+                [
+                    IndexModel([("username", ASCENDING)], unique=True),
+                    IndexModel(
+                        [("username", ASCENDING)],
+                        unique=True,
+                        collation=ANY_CASE,
+                        name="username_in_any_case",
+                    ),
+                ]
+            )
+        except OperationFailure as failure:
+            if failure.code != DUPLICATE_KEY:
+                raise
+            raise UsernamesClash(
+                "Some usernames differ only in case, and a username now names one account "
+                f"however it is typed; rename or delete one of each pair ({failure.details})."
+            ) from None
 
     def create(self, username: str, password_hash: str, role: str) -> User:
         """Store a new, enabled account."""
@@ -80,14 +122,20 @@ class UserStore:
         return user_from_document(document) if document else None
 
     def find_by_username(self, username: str) -> User | None:
-        """Return an account by username."""
-        document = self.users.find_one({"username": username})
+        """Return an account by username, typed in any case."""
+        document = self.named(username)
         return user_from_document(document) if document else None
 
     def credentials(self, username: str) -> tuple[User, str] | None:
         """Return an account and its password hash, for login."""
-        document = self.users.find_one({"username": username})
+        document = self.named(username)
         return (user_from_document(document), document["password_hash"]) if document else None
+
+    def named(self, username: str) -> dict | None:
+        """The document of the account a typed name names; None for a name none can have."""
+        if not could_be_username(username):
+            return None
+        return self.users.find_one({"username": username}, collation=ANY_CASE)
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
         """Return up to ``limit`` accounts in username order, and the next page's cursor."""
@@ -95,9 +143,12 @@ class UserStore:
         return [user_from_document(document) for document in documents], next_cursor
 
     def update(self, username: str, changes: dict) -> User | None:
-        """Apply field changes to an account; None if it does not exist."""
+        """Apply field changes to an account (by its stored name); None if it does not exist."""
         document = self.users.find_one_and_update(
-            {"username": username}, {"$set": changes}, return_document=ReturnDocument.AFTER
+            {"username": username},
+            {"$set": changes},
+            collation=ANY_CASE,
+            return_document=ReturnDocument.AFTER,
         )
         return user_from_document(document) if document else None
 
@@ -107,8 +158,9 @@ class UserStore:
         return {document["_id"] for document in found}
 
     def delete(self, username: str) -> bool:
-        """Delete an account; False if it did not exist."""
-        return self.users.delete_one({"username": username}).deleted_count == 1
+        """Delete an account (by its stored name); False if it did not exist."""
+        deleted = self.users.delete_one({"username": username}, collation=ANY_CASE)
+        return deleted.deleted_count == 1
 
 
 def account_id(user_id: str) -> ObjectId | None:

@@ -29,6 +29,10 @@ class UnusableSetting(ValueError):
     """A setting ``init`` needs cannot be used; the message names it."""
 
 
+class DataNeedsAttention(Exception):
+    """Stored data ``init`` cannot bring under a rule by itself; the message says what to do."""
+
+
 @dataclass(frozen=True)
 class Maintenance:
     """What the commands maintain."""
@@ -52,8 +56,11 @@ def register_commands(app: Flask, maintenance: Maintenance) -> None:
     def init_command() -> None:
         """Create the indexes and the admin user; safe to repeat, never deletes or changes data."""
         db = get_db()
-        for store in maintenance.stores:
-            store(db).ensure_indexes()
+        try:
+            for store in maintenance.stores:
+                store(db).ensure_indexes()
+        except DataNeedsAttention as problem:
+            raise click.ClickException(str(problem)) from None
         click.echo("Indexes are in place.")
         try:
             click.echo(maintenance.create_first_admin(db))

@@ -62,6 +62,15 @@ def test_five_failures_from_an_address_throttle_that_account_there_even_with_the
     assert 1 <= int(throttled.headers["Retry-After"]) <= 60
 
 
+def test_spelling_the_username_in_another_case_gets_no_more_guesses(strict_api, user, fresh_window):
+    username, _ = user
+    attacker = address()
+    spellings = [username.upper(), username.lower(), username.title(), username.swapcase()]
+    for spelling in [*spellings, username]:
+        assert login(strict_api, spelling, "wrong-password", attacker).status_code == 401
+    assert login(strict_api, username.upper(), USER_PASSWORD, attacker).status_code == 429
+
+
 def test_an_attacker_cannot_lock_the_owner_out(strict_api, user, fresh_window):
     username, _ = user
     owner = address()

@@ -32,6 +32,35 @@ def test_a_taken_username_is_a_409(api, admin_token, user):
     assert response.json()["error"] == "username_taken"
 
 
+def test_a_username_names_one_account_in_any_case(api, admin_token):
+    username = unique_name("Dr.Case")
+    created = api.request(
+        "POST", "/api/v1/users", admin_token, json={"username": username, "password": USER_PASSWORD}
+    )
+    assert created.status_code == 201
+    twin = api.request(
+        "POST",
+        "/api/v1/users",
+        admin_token,
+        json={"username": username.lower(), "password": USER_PASSWORD},
+    )
+    assert twin.status_code == 409
+    assert twin.json()["error"] == "username_taken"
+    token = api.login(username.upper(), USER_PASSWORD)
+    assert api.request("GET", "/api/v1/auth/me", token).json()["username"] == username
+    found = api.request("GET", f"/api/v1/users/{username.lower()}", admin_token)
+    assert found.json()["username"] == username
+
+
+def test_look_alike_letters_name_no_account(api, create_user):
+    username, _ = create_user()
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in username)
+    response = api.request(
+        "POST", "/api/v1/auth/login", json={"username": fullwidth, "password": USER_PASSWORD}
+    )
+    assert response.status_code == 401
+
+
 def test_users_are_listed_in_pages_that_cover_everyone_once(api, admin_token, create_user):
     created = {create_user()[0] for _ in range(3)}
     seen, cursor = [], None
@@ -92,6 +121,21 @@ def test_an_admin_cannot_lock_themselves_out(api, admin_token, changes):
         api.request("DELETE", f"/api/v1/users/{api.admin_username}", admin_token).status_code == 409
     )
     assert api.request("GET", "/api/v1/auth/me", admin_token).json()["role"] == "admin"
+
+
+@pytest.mark.parametrize(
+    "changes", [{"disabled": True}, {"role": "user"}], ids=["disable", "demote"]
+)
+def test_an_admin_cannot_lock_themselves_out_by_spelling_their_name_otherwise(
+    api, create_user, changes
+):
+    username, token = create_user("admin")
+    path = f"/api/v1/users/{username.upper()}"
+    response = api.request("PATCH", path, token, json=changes)
+    assert response.status_code == 409
+    assert response.json()["error"] == "self_lockout"
+    assert api.request("DELETE", path, token).status_code == 409
+    assert api.request("GET", "/api/v1/auth/me", token).json()["role"] == "admin"
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,25 @@ def test_creates_the_indexes_every_query_relies_on(app, runner):
     assert result.exit_code == 0, result.output
     with app.app_context():
         db = get_db()
-        user_indexes = {tuple(index["key"]): index for index in db.users.list_indexes()}
+        user_indexes = {index["name"]: index for index in db.users.list_indexes()}
         ecg_indexes = {tuple(index["key"]): index for index in db.ecgs.list_indexes()}
-    assert user_indexes[("username",)]["unique"]
+    assert user_indexes["username_1"]["unique"]  # the order of the pages
+    in_any_case = user_indexes["username_in_any_case"]
+    assert in_any_case["unique"] and in_any_case["collation"]["strength"] == 2
     assert ecg_indexes[("owner", "id")]["unique"]
     assert ("owner", "created_at", "_id") in ecg_indexes
+
+
+def test_usernames_differing_only_in_case_stop_init_with_what_to_do(app, runner):
+    with app.app_context():
+        users = get_db().users
+        users.drop_indexes()  # as a deployment from before the rule was
+        for name in ("DrJones", "drjones"):
+            users.insert_one({"username": name, "role": USER, "disabled": False})
+    result = runner.invoke(args=["init"])
+    assert result.exit_code != 0
+    assert "differ only in case" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_creates_the_admin_with_the_configured_password(app, runner):
