@@ -1,6 +1,7 @@
 """User administration, for the admin role only."""
 
 from flask import Blueprint, url_for
+from pymongo.client_session import ClientSession
 
 from auth.guards import current_user, roles_required
 from auth.passwords import hash_password
@@ -117,9 +118,15 @@ def delete_user(username: str):
     user = existing_user(username)
     refuse_self_lockout(user)
     # Disable first so the account's tokens stop working before its data starts disappearing;
-    # each step is idempotent, so a retry after a failure finishes the job.
+    # each step is idempotent, so a retry after a failure finishes the job. The account goes
+    # last, in one transaction with its audit entry.
     users().update(user.username, {"disabled": True})
     SessionStore(get_db()).end_all(user.id)
     deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
-    users().delete(user.username)
-    audit("user.deleted", target=user.username, ecgs_deleted=deleted_ecgs)
+
+    def record(transaction: ClientSession) -> None:
+        audit(
+            "user.deleted", transaction=transaction, target=user.username, ecgs_deleted=deleted_ecgs
+        )
+
+    users().delete(user.username, record)

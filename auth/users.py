@@ -1,17 +1,20 @@
 """User accounts in MongoDB."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.collation import Collation, CollationStrength
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from plumbing.commands import DataNeedsAttention
+from plumbing.database import in_transaction
 from plumbing.pagination import ascending_page
 from plumbing.timestamps import current_time
 
@@ -157,10 +160,21 @@ class UserStore:
         found = self.users.find({"_id": {"$in": user_ids}}, {"_id": True})
         return {document["_id"] for document in found}
 
-    def delete(self, username: str) -> bool:
-        """Delete an account (by its stored name); False if it did not exist."""
-        deleted = self.users.delete_one({"username": username}, collation=ANY_CASE)
-        return deleted.deleted_count == 1
+    def delete(self, username: str, record: Callable[[ClientSession], None] | None = None) -> bool:
+        """Delete an account (by its stored name); False if it did not exist.
+
+        ``record(session)`` writes in the transaction that deletes it (the audit entry), so
+        the deletion and its record commit together or not at all.
+        """
+
+        def remove(session: ClientSession) -> bool:
+            query = {"username": username}
+            deleted = self.users.delete_one(query, collation=ANY_CASE, session=session)
+            if deleted.deleted_count and record is not None:
+                record(session)
+            return deleted.deleted_count == 1
+
+        return in_transaction(self.users.database, remove)
 
 
 def account_id(user_id: str) -> ObjectId | None:

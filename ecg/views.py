@@ -366,6 +366,9 @@ def not_exportable(reason: str) -> ApiError:
 @operation(tag=TAG, status=204, errors=(404,))
 def delete_ecg(ecg_id: str):
     """Delete an ECG and all of its signal data."""
-    if not ecgs().delete(current_user().id, ecg_id):
+
+    def record(transaction: ClientSession) -> None:
+        audit("ecg.deleted", transaction=transaction, ecg=ecg_id)
+
+    if not ecgs().delete(current_user().id, ecg_id, record):
         raise ecg_not_found(ecg_id)
-    audit("ecg.deleted", ecg=ecg_id)

@@ -21,6 +21,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from plumbing.database import in_transaction
 from plumbing.pagination import newest_first_page
 from plumbing.timestamps import current_time
 from recordings.encoding import decode_signal, encode_signal, is_wider_than_int16
@@ -41,6 +42,8 @@ BEATS_SERIES = -1
 
 # Writes something about a new ECG in the transaction that stores it.
 Record = Callable[[EcgSummary, ClientSession], None]
+# Writes something about a deletion in the transaction that deletes.
+Erasure = Callable[[ClientSession], None]
 
 
 class EcgExists(Exception):
@@ -215,13 +218,25 @@ class EcgStore:
                 {"_id": ecg.key}, {"$set": {**changes, "analysis": insights}}, session=session
             )
 
-        with self.ecgs.database.client.start_session() as session:
-            session.with_transaction(replace)
+        in_transaction(self.ecgs.database, replace)
         self.fetched_inline.pop(ecg.key, None)
 
-    def delete(self, owner: ObjectId, ecg_id: str) -> bool:
-        """Delete one of the owner's ECGs; False if the owner has none with this id."""
-        document = self.ecgs.find_one_and_delete({"owner": owner, "id": ecg_id}, {"_id": True})
+    def delete(self, owner: ObjectId, ecg_id: str, record: Erasure | None = None) -> bool:
+        """Delete one of the owner's ECGs; False if the owner has none with this id.
+
+        ``record(session)`` writes in the transaction that deletes the document (the audit
+        entry), so the deletion and its record commit together or not at all. The chunks go
+        after it; any a crash leaves behind belong to no ECG, and the orphan sweep removes them.
+        """
+
+        def remove(session: ClientSession) -> dict | None:
+            query = {"owner": owner, "id": ecg_id}
+            document = self.ecgs.find_one_and_delete(query, {"_id": True}, session=session)
+            if document is not None and record is not None:
+                record(session)
+            return document
+
+        document = in_transaction(self.ecgs.database, remove)
         if document is None:
             return False
         self.chunks.delete_many({"ecg": document["_id"]})
