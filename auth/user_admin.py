@@ -7,7 +7,7 @@ from auth.guards import current_user, roles_required
 from auth.passwords import hash_password
 from auth.schemas import NewUser, UserChanges, UserOut
 from auth.sessions import SessionStore
-from auth.users import ADMIN, USER, User, UsernameTaken, UserStore
+from auth.users import ADMIN, USER, LastAdmin, Record, User, UsernameTaken, UserStore
 from openapi.models import Page, PageQuery
 from openapi.operation import operation
 from plumbing.audit import audit
@@ -42,6 +42,20 @@ def refuse_self_lockout(user: User) -> None:
         raise ApiError(
             409, "self_lockout", "Administrators cannot disable, demote or delete themselves."
         )
+
+
+def changed(user: User, changes: dict, record: Record | None = None) -> User:
+    """The account with ``changes`` applied (and ``record`` written in the same transaction);
+    409 if they would leave no enabled admin (two admins removing each other at once: the
+    later is refused), 404 if it was deleted meanwhile."""
+    try:
+        updated = users().update(user.username, changes, record)
+    except LastAdmin:
+        message = "The change would leave no enabled administrator."
+        raise ApiError(409, "last_admin", message) from None
+    if updated is None:
+        raise user_not_found(user.username)
+    return updated
 
 
 @bp.post("/users")
@@ -92,21 +106,23 @@ def change_user(username: str, body: UserChanges):
         # reads no ECG; an administrator who went on to choose one would be audited doing so.
         changes["password_hash"] = hash_password(changes.pop("password"))
         changes["password_reset_pending"] = True
-    user = users().update(target.username, changes)
-    if user is None:  # deleted meanwhile
-        raise user_not_found(username)
+    fields = sorted(body.model_dump(exclude_none=True))
+
+    def record(account: User, transaction: ClientSession) -> None:
+        audit(
+            "user.changed",
+            transaction=transaction,
+            target=account.username,
+            fields=fields,
+            role=account.role,
+            disabled=account.disabled,
+            password_reset=("password" in fields),
+        )
+
+    user = changed(target, changes, record)
     if changes.keys() & {"disabled", "role", "password_hash"}:
         # Tokens issued under the old role, password or state must not outlive the change.
         SessionStore(get_db()).end_all(user.id)
-    fields = sorted(body.model_dump(exclude_none=True))
-    audit(
-        "user.changed",
-        target=user.username,
-        fields=fields,
-        role=user.role,
-        disabled=user.disabled,
-        password_reset=("password" in fields),
-    )
     return UserOut.from_user(user)
 
 
@@ -120,7 +136,7 @@ def delete_user(username: str):
     # Disable first so the account's tokens stop working before its data starts disappearing;
     # each step is idempotent, so a retry after a failure finishes the job. The account goes
     # last, in one transaction with its audit entry.
-    users().update(user.username, {"disabled": True})
+    changed(user, {"disabled": True})
     SessionStore(get_db()).end_all(user.id)
     deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
 

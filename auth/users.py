@@ -41,6 +41,14 @@ class UsernamesClash(DataNeedsAttention):
     """Stored usernames differ only in case, so they cannot be made unique in any case."""
 
 
+# Writes something about a changed account in the transaction that changes it.
+Record = Callable[["User", ClientSession], None]
+
+
+class LastAdmin(Exception):
+    """The change would leave no enabled administrator."""
+
+
 class UsernameTaken(Exception):
     """Another account already has this username."""
 
@@ -145,15 +153,55 @@ class UserStore:
         documents, next_cursor = ascending_page(self.users, "username", limit, cursor)
         return [user_from_document(document) for document in documents], next_cursor
 
-    def update(self, username: str, changes: dict) -> User | None:
-        """Apply field changes to an account (by its stored name); None if it does not exist."""
-        document = self.users.find_one_and_update(
-            {"username": username},
-            {"$set": changes},
-            collation=ANY_CASE,
-            return_document=ReturnDocument.AFTER,
+    def update(
+        self,
+        username: str,
+        changes: dict,
+        record: Record | None = None,
+    ) -> User | None:
+        """Apply field changes to an account (by its stored name); None if it does not exist.
+        ``record(changed_account, session)`` writes in the same transaction (the audit entry).
+
+        Raises ``LastAdmin`` rather than disable or demote the only enabled administrator. The
+        check and the change are one transaction that also writes every enabled admin, so two
+        admins removing each other at once conflict: the later runs again, and sees the earlier.
+        """
+
+        def change(session: ClientSession) -> dict | None:
+            if changes.get("disabled") is True or changes.get("role") == USER:
+                self.keep_an_admin(username, session)
+            document = self.users.find_one_and_update(
+                {"username": username},
+                {"$set": changes},
+                collation=ANY_CASE,
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            user = user_from_document(document) if document else None
+            if user is not None and record is not None:
+                record(user, session)
+            return user
+
+        return in_transaction(self.users.database, change)
+
+    def keep_an_admin(self, username: str, session: ClientSession) -> None:
+        """Raise ``LastAdmin`` if ``username`` is the only enabled admin; else write every
+        enabled admin in ``session``, so a concurrent change to any of them conflicts."""
+        admins = self.enabled_admins(session)
+        others = [admin for admin in admins if admin["username"].lower() != username.lower()]
+        if not others:
+            if len(admins) > len(others):
+                raise LastAdmin(username)
+            return  # no enabled admin to keep (the account is no admin, or there is none)
+        ids = [admin["_id"] for admin in admins]
+        self.users.update_many(
+            {"_id": {"$in": ids}}, {"$inc": {"admin_checks": 1}}, session=session
         )
-        return user_from_document(document) if document else None
+
+    def enabled_admins(self, session: ClientSession) -> list[dict]:
+        return list(
+            self.users.find({"role": ADMIN, "disabled": False}, {"username": True}, session=session)
+        )
 
     def existing(self, user_ids: list[ObjectId]) -> set[ObjectId]:
         """Which of these accounts exist."""

@@ -1,14 +1,11 @@
 """An account or ECG deleted while another request uses it is a 401 or 404, not a 500."""
 
-import numpy as np
 import pytest
 
 from auth.sessions import SessionStore
 from auth.tokens import ACCESS, issue_token
 from auth.users import USER, UserStore
 from plumbing.database import get_db
-from plumbing.timestamps import current_time
-from recordings.model import LeadSummary
 from recordings.store import EcgStore
 from tests.helpers import TEST_SECRET
 
@@ -16,21 +13,17 @@ from tests.helpers import TEST_SECRET
 @pytest.mark.parametrize(
     "path", ["/api/v1/ecgs/going/leads/II/signal", "/api/v1/ecgs/going/render"]
 )
-def test_samples_deleted_after_the_ecg_was_found_are_a_404(app, monkeypatch, path):
+def test_samples_deleted_after_the_ecg_was_found_are_a_404(
+    app, signed_in, store_ecg, monkeypatch, path
+):
+    headers, user = signed_in("deleting", USER)
+    store_ecg(user.id, "going")
     with app.app_context():
-        db = get_db()
-        user = UserStore(db).create("deleting", "not-a-hash", USER)
-        session_id, _ = SessionStore(db).start(user.id, 3600)
-        with EcgStore(db).writer(user.id, "going") as writer:
-            writer.append(0, np.arange(5000, dtype=np.int32) % 200)
-            lead = LeadSummary("II", 5000, {}, None)
-            writer.commit(current_time(), 500.0, [lead], {"analysis_version": "test"})
-        found = EcgStore(db).find(user.id, "going")
-        EcgStore(db).delete(user.id, "going")
+        found = EcgStore(get_db()).find(user.id, "going")
+        EcgStore(get_db()).delete(user.id, "going")
     # The request finds the ECG as it was, just before the delete.
     monkeypatch.setattr(EcgStore, "find", lambda store, owner, ecg_id: found)
-    token = issue_token(ACCESS, str(user.id), session_id, TEST_SECRET, 600)
-    response = app.test_client().get(path, headers={"Authorization": f"Bearer {token}"})
+    response = app.test_client().get(path, headers=headers)
     assert response.status_code == 404, response.text
     assert response.json["error"] == "ecg_not_found"
 

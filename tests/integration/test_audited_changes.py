@@ -1,0 +1,49 @@
+"""A deletion or an account's change commits with its audit entry: one that cannot be recorded
+does not happen."""
+
+import pytest
+from pymongo.errors import AutoReconnect
+
+from auth.users import ADMIN, USER, UserStore
+from plumbing.audit import AuditLog
+from plumbing.database import get_db
+from recordings.store import EcgStore
+
+
+@pytest.fixture
+def audit_trail_down(monkeypatch):
+    """The audit trail's writes fail as a lost connection would, everything else works."""
+
+    def unreachable(log, entry, transaction=None):
+        raise AutoReconnect("the audit trail is unreachable")
+
+    monkeypatch.setattr(AuditLog, "append", unreachable)
+
+
+def test_an_ecg_whose_deletion_cannot_be_audited_stays(app, signed_in, store_ecg, audit_trail_down):
+    headers, owner = signed_in("keeping", USER)
+    store_ecg(owner.id, "kept")
+    response = app.test_client().delete("/api/v1/ecgs/kept", headers=headers)
+    assert response.status_code == 503, response.text
+    with app.app_context():
+        assert EcgStore(get_db()).find(owner.id, "kept") is not None
+
+
+def test_an_account_whose_deletion_cannot_be_audited_stays(app, signed_in, audit_trail_down):
+    headers, _ = signed_in("deleting-admin", ADMIN)
+    signed_in("kept-account", USER)
+    response = app.test_client().delete("/api/v1/users/kept-account", headers=headers)
+    assert response.status_code == 503, response.text
+    with app.app_context():
+        assert UserStore(get_db()).find_by_username("kept-account") is not None
+
+
+def test_an_account_change_that_cannot_be_audited_is_not_made(app, signed_in, audit_trail_down):
+    headers, _ = signed_in("changing-admin", ADMIN)
+    signed_in("kept-enabled", USER)
+    response = app.test_client().patch(
+        "/api/v1/users/kept-enabled", json={"disabled": True}, headers=headers
+    )
+    assert response.status_code == 503, response.text
+    with app.app_context():
+        assert not UserStore(get_db()).find_by_username("kept-enabled").disabled
