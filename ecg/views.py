@@ -24,7 +24,7 @@ from ecg.schemas import (
     SignalRange,
 )
 from ecg.uploads import EcgUpload, FileUploadForm, receive_files_on_disk
-from formats import UnreadableFile, UnsupportedFile, edf_export
+from formats import OversizedFile, UnreadableFile, UnsupportedFile, edf_export
 from formats.edf_export import ExportLead
 from openapi.models import Page, PageQuery
 from openapi.operation import operation
@@ -67,10 +67,13 @@ def own_ecg(ecg_id: str) -> EcgSummary:
     return summary
 
 
-def file_refused(problem: UnreadableFile | UnsupportedFile) -> ApiError:
-    """A damaged file is a 400, a file of no supported kind a 415; the message says why."""
+def file_refused(problem: UnreadableFile | UnsupportedFile | OversizedFile) -> ApiError:
+    """A damaged file is a 400, a file of no supported kind a 415, one too large to read a 413;
+    the message says why."""
     if isinstance(problem, UnsupportedFile):
         return ApiError(415, "unsupported_file", str(problem))
+    if isinstance(problem, OversizedFile):
+        return ApiError(413, "file_too_large", str(problem))
     return ApiError(400, "unreadable_file", str(problem))
 
 
@@ -134,12 +137,13 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
     """Upload an ECG as JSON or as files; its insights are computed now and stored with it.
 
     JSON bodies are capped by MAX_CONTENT_LENGTH (64 MiB), file uploads by MAX_FILE_UPLOAD_SIZE
-    (2 GiB). An unreadable file is a 400, an unrecognised one a 415. More than
+    (2 GiB), DICOM files (read whole) at 256 MiB. An unreadable file is a 400, an unrecognised
+    one a 415. More than
     UPLOADS_PER_MINUTE uploads a minute get 429 with Retry-After.
     """
     try:
         recording = body.to_recording() if body is not None else form.to_recording()
-    except (UnreadableFile, UnsupportedFile) as problem:
+    except (UnreadableFile, UnsupportedFile, OversizedFile) as problem:
         raise file_refused(problem) from None
     return store_recording(recording)
 

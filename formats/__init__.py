@@ -23,6 +23,10 @@ class UnsupportedFile(ValueError):
     """The file is of no supported format, or uses an unsupported variant (415)."""
 
 
+class OversizedFile(ValueError):
+    """The file is of a supported format, but larger than its reader may hold in memory (413)."""
+
+
 @dataclass(frozen=True)
 class UploadedFile:
     """One uploaded file part, spooled to a named temporary file."""

@@ -9,7 +9,7 @@ import pytest
 from pydicom.filewriter import dcmwrite
 from pydicom.uid import ExplicitVRBigEndian
 
-from formats import UnsupportedFile, UploadedFile, read_recording
+from formats import OversizedFile, UnsupportedFile, UploadedFile, dicom, read_recording
 from tests.ecg_files import dicom_ecg_bytes, ecg_like
 
 RHYTHM = np.stack([ecg_like(5000, seed) for seed in range(12)], axis=1)  # 10 s at 500 Hz
@@ -58,3 +58,12 @@ def test_a_big_endian_file_is_refused_rather_than_read_as_noise(tmp_path):
     dataset.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
     with pytest.raises(UnsupportedFile, match="big-endian"):
         read(dataset, tmp_path, implicit_vr=False, little_endian=False, force_encoding=True)
+
+
+def test_a_file_larger_than_may_be_read_whole_is_refused_before_parsing(tmp_path, monkeypatch):
+    path = tmp_path / "ecg.dcm"
+    path.write_bytes(dicom_ecg_bytes(RHYTHM))
+    monkeypatch.setattr(dicom, "MAX_DICOM_BYTES", path.stat().st_size - 1)
+    monkeypatch.setattr(pydicom, "dcmread", lambda *args, **kwargs: pytest.fail("parsed"))
+    with pytest.raises(OversizedFile, match="EDF or WFDB"):
+        read_recording([UploadedFile("ecg.dcm", path)])
