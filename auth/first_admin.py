@@ -4,11 +4,12 @@ import secrets
 
 from flask import current_app
 from pydantic import ValidationError
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from auth.passwords import hash_password
 from auth.schemas import NewUser
-from auth.users import ADMIN, UsernameTaken, UserStore
+from auth.users import ADMIN, User, UsernameTaken, UserStore
 from plumbing.audit import audit
 from plumbing.commands import UnusableSetting
 
@@ -29,11 +30,20 @@ def create_first_admin(db: Database) -> str:
     except ValidationError as failure:
         problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in failure.errors())
         raise UnusableSetting(f"ADMIN_USERNAME/ADMIN_PASSWORD are unusable: {problems}") from None
+
+    def record(account: User, transaction: ClientSession) -> None:
+        audit(
+            "user.created",
+            actor="flask init",
+            transaction=transaction,
+            target=account.username,
+            role=ADMIN,
+        )
+
     try:
-        users.create(admin.username, hash_password(admin.password), ADMIN)
+        users.create(admin.username, hash_password(admin.password), ADMIN, record)
     except UsernameTaken:
         return f"User {username!r} was created concurrently; left unchanged."
-    audit("user.created", actor="flask init", target=admin.username, role=ADMIN)
     if configured:
         return f"Created admin user {username!r} with the password from ADMIN_PASSWORD."
     return (

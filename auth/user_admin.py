@@ -63,11 +63,14 @@ def changed(user: User, changes: dict, record: Record | None = None) -> User:
 @operation(tag=TAG, status=201, response=UserOut, body=NewUser, errors=(400, 409, 415))
 def create_user(body: NewUser):
     """Register a user (role "user" unless given)."""
+
+    def record(account: User, transaction: ClientSession) -> None:
+        audit("user.created", transaction=transaction, target=account.username, role=account.role)
+
     try:
-        user = users().create(body.username, hash_password(body.password), body.role)
+        user = users().create(body.username, hash_password(body.password), body.role, record)
     except UsernameTaken:
         raise ApiError(409, "username_taken", f"The username {body.username!r} is taken.") from None
-    audit("user.created", target=user.username, role=user.role)
     location = url_for(".get_user", username=user.username)
     return UserOut.from_user(user), {"Location": location}
 

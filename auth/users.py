@@ -109,8 +109,11 @@ class UserStore:
                 f"however it is typed; rename or delete one of each pair ({failure.details})."
             ) from None
 
-    def create(self, username: str, password_hash: str, role: str) -> User:
-        """Store a new, enabled account."""
+    def create(
+        self, username: str, password_hash: str, role: str, record: Record | None = None
+    ) -> User:
+        """Store a new, enabled account; ``record(account, session)`` writes in the same
+        transaction (the audit entry)."""
         document = {
             "username": username,
             "password_hash": password_hash,
@@ -118,11 +121,18 @@ class UserStore:
             "disabled": False,
             "created_at": current_time(),
         }
+
+        def insert(session: ClientSession) -> User:
+            self.users.insert_one(document, session=session)
+            account = user_from_document(document)
+            if record is not None:
+                record(account, session)
+            return account
+
         try:
-            self.users.insert_one(document)
+            return in_transaction(self.users.database, insert)
         except DuplicateKeyError:
             raise UsernameTaken(username) from None
-        return user_from_document(document)
 
     def find_by_id(self, user_id: str) -> User | None:
         """Return the account a token names, if it still exists."""

@@ -1,5 +1,5 @@
-"""A deletion or an account's change commits with its audit entry: one that cannot be recorded
-does not happen."""
+"""An account's creation, change or deletion and an ECG's deletion commit with their audit
+entries: one that cannot be recorded does not happen."""
 
 import pytest
 from pymongo.errors import AutoReconnect
@@ -47,3 +47,17 @@ def test_an_account_change_that_cannot_be_audited_is_not_made(app, signed_in, au
     assert response.status_code == 503, response.text
     with app.app_context():
         assert not UserStore(get_db()).find_by_username("kept-enabled").disabled
+
+
+def test_an_account_whose_creation_cannot_be_audited_is_not_created(
+    app, signed_in, audit_trail_down
+):
+    headers, _ = signed_in("creating-admin", ADMIN)
+    response = app.test_client().post(
+        "/api/v1/users",
+        json={"username": "unrecorded", "password": "long-enough-1"},
+        headers=headers,
+    )
+    assert response.status_code == 503, response.text
+    with app.app_context():
+        assert UserStore(get_db()).find_by_username("unrecorded") is None
