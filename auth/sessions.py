@@ -11,6 +11,7 @@ from enum import Enum
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from plumbing.timestamps import current_time
@@ -113,9 +114,15 @@ class SessionStore:
     def end(self, session_id: str) -> None:
         self.sessions.delete_one({"_id": session_id})
 
-    def end_all(self, user_id: ObjectId, keep: str | None = None) -> int:
-        """End every session of a user (but ``keep``); their tokens stop working at once."""
+    def end_all(
+        self,
+        user_id: ObjectId,
+        keep: str | None = None,
+        transaction: ClientSession | None = None,
+    ) -> int:
+        """End every session of a user (but ``keep``), within ``transaction`` when given;
+        their tokens stop working at once."""
         query: dict = {"user": user_id}
         if keep is not None:
             query["_id"] = {"$ne": keep}
-        return self.sessions.delete_many(query).deleted_count
+        return self.sessions.delete_many(query, session=transaction).deleted_count

@@ -44,6 +44,10 @@ def refuse_self_lockout(user: User) -> None:
         )
 
 
+def end_sessions(account: User, transaction: ClientSession) -> None:
+    SessionStore(get_db()).end_all(account.id, transaction=transaction)
+
+
 def changed(user: User, changes: dict, record: Record | None = None) -> User:
     """The account with ``changes`` applied (and ``record`` written in the same transaction);
     409 if they would leave no enabled admin (two admins removing each other at once: the
@@ -112,6 +116,9 @@ def change_user(username: str, body: UserChanges):
     fields = sorted(body.model_dump(exclude_none=True))
 
     def record(account: User, transaction: ClientSession) -> None:
+        if changes.keys() & {"disabled", "role", "password_hash"}:
+            # Tokens issued under the old role, password or state must not outlive the change.
+            end_sessions(account, transaction)
         audit(
             "user.changed",
             transaction=transaction,
@@ -122,11 +129,7 @@ def change_user(username: str, body: UserChanges):
             password_reset=("password" in fields),
         )
 
-    user = changed(target, changes, record)
-    if changes.keys() & {"disabled", "role", "password_hash"}:
-        # Tokens issued under the old role, password or state must not outlive the change.
-        SessionStore(get_db()).end_all(user.id)
-    return UserOut.from_user(user)
+    return UserOut.from_user(changed(target, changes, record))
 
 
 @bp.delete("/users/<username>")
@@ -139,8 +142,7 @@ def delete_user(username: str):
     # Disable first so the account's tokens stop working before its data starts disappearing;
     # each step is idempotent, so a retry after a failure finishes the job. The account goes
     # last, in one transaction with its audit entry.
-    changed(user, {"disabled": True})
-    SessionStore(get_db()).end_all(user.id)
+    changed(user, {"disabled": True}, end_sessions)
     deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
 
     def record(transaction: ClientSession) -> None:

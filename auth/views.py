@@ -1,6 +1,7 @@
 """Logging in and out, renewing tokens, changing one's password, finding out who you are."""
 
 from flask import Blueprint, current_app
+from pymongo.client_session import ClientSession
 
 from auth.guards import account_gone, current_session, current_user, roles_required
 from auth.passwords import hash_password, verify_password
@@ -128,13 +129,18 @@ def change_password(body: PasswordChange):
         audit("password.changed", outcome="failure")
         raise ApiError(403, "wrong_password", "The current password is incorrect.")
     changes = {"password_hash": hash_password(body.new_password), "password_reset_pending": False}
-    UserStore(get_db()).update(user.username, changes)
-    ended = SessionStore(get_db()).end_all(user.id, keep=current_session())
-    audit(
-        "password.changed",
-        other_sessions_ended=ended,
-        completed_reset=user.password_reset_pending,
-    )
+
+    def end_other_sessions(account: User, transaction: ClientSession) -> None:
+        ended = SessionStore(get_db()).end_all(account.id, current_session(), transaction)
+        audit(
+            "password.changed",
+            transaction=transaction,
+            other_sessions_ended=ended,
+            completed_reset=user.password_reset_pending,
+        )
+
+    # The new password, the end of the other sessions and the audit entry commit together.
+    UserStore(get_db()).update(user.username, changes, end_other_sessions)
 
 
 @bp.get("/auth/me")

@@ -4,6 +4,8 @@ entries: one that cannot be recorded does not happen."""
 import pytest
 from pymongo.errors import AutoReconnect
 
+from auth.passwords import hash_password, verify_password
+from auth.sessions import SessionStore
 from auth.users import ADMIN, USER, UserStore
 from plumbing.audit import AuditLog
 from plumbing.database import get_db
@@ -61,3 +63,23 @@ def test_an_account_whose_creation_cannot_be_audited_is_not_created(
     assert response.status_code == 503, response.text
     with app.app_context():
         assert UserStore(get_db()).find_by_username("unrecorded") is None
+
+
+def test_a_password_change_that_cannot_be_audited_changes_nothing(app, signed_in, audit_trail_down):
+    headers, account = signed_in("changing-own", USER)
+    with app.app_context():
+        db = get_db()
+        db.users.update_one(
+            {"_id": account.id}, {"$set": {"password_hash": hash_password("old-1")}}
+        )
+        other_session, _ = SessionStore(db).start(account.id, 3600)
+    response = app.test_client().post(
+        "/api/v1/auth/password",
+        json={"current_password": "old-1", "new_password": "new-password-12345"},
+        headers=headers,
+    )
+    assert response.status_code == 503, response.text
+    with app.app_context():
+        _, password_hash = UserStore(get_db()).credentials("changing-own")
+        assert verify_password(password_hash, "old-1")
+        assert get_db().sessions.find_one({"_id": other_session}) is not None
