@@ -14,9 +14,9 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from plumbing.commands import DataNeedsAttention
-from plumbing.database import in_transaction
 from plumbing.pagination import ascending_page
 from plumbing.timestamps import current_time
+from plumbing.transactions import in_transaction
 
 USER = "user"
 ADMIN = "admin"

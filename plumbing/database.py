@@ -1,14 +1,8 @@
 """The MongoDB connection: one client per process, kept in ``app.extensions``."""
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from flask import Flask, current_app
 from pymongo import MongoClient
-from pymongo.client_session import ClientSession
 from pymongo.database import Database
-
-Result = TypeVar("Result")
 
 EXTENSION_KEY = "mongo_client"
 DATABASE_KEY = "mongo_database"
@@ -45,11 +39,3 @@ def init_app(app: Flask) -> None:
 def get_db() -> Database:
     """Return the application's database (the URI's database, else ``ecg``)."""
     return current_app.extensions[DATABASE_KEY]
-
-
-def in_transaction(db: Database, work: Callable[[ClientSession], Result]) -> Result:
-    """``work(session)`` as one transaction: all its writes commit together or none does. The
-    driver runs it again after a transient error (a conflicting write, an election), so it
-    must only write through ``session``."""
-    with db.client.start_session() as session:
-        return session.with_transaction(work)

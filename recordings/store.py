@@ -21,9 +21,9 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from plumbing.database import in_transaction
 from plumbing.pagination import newest_first_page
 from plumbing.timestamps import current_time
+from plumbing.transactions import in_transaction
 from recordings.encoding import decode_signal, encode_signal, is_wider_than_int16
 from recordings.model import Calibration, EcgSummary, LeadSummary
 
