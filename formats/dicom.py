@@ -5,6 +5,8 @@ import functools
 
 import numpy as np
 import pydicom
+from pydicom import uid
+from pydicom.filereader import read_file_meta_info
 from pydicom.valuerep import DT
 
 from formats import (
@@ -28,6 +30,10 @@ ECG_STORAGE_CLASSES = {
 # a DICOM upload costs a worker: 2.6 days of 3 leads at 200 Hz, 6 hours of 12 at 500 Hz.
 # Longer recordings come as EDF or WFDB, which are read a block at a time.
 MAX_DICOM_BYTES = 256 << 20
+# Transfer syntaxes read as stored. Any other is refused from the file's meta information alone:
+# pydicom would inflate a deflated file whole, to any size, before anything else is checked;
+# big-endian files were retired from DICOM in 2004.
+READ_AS_STORED = {uid.ImplicitVRLittleEndian, uid.ExplicitVRLittleEndian}
 # Waveform sample interpretations this reader decodes, as little-endian numpy types.
 SAMPLE_TYPES = {("SS", 16): "<i2", ("SB", 8): "i1", ("SL", 32): "<i4"}
 
@@ -44,6 +50,7 @@ def read(upload: UploadedFile) -> Recording:
             f"the DICOM file is larger than the {MAX_DICOM_BYTES >> 20} MiB a DICOM file may "
             "be (it is read whole); send a recording this long as EDF or WFDB"
         )
+    refuse_unread_syntax(upload)
     try:
         dataset = pydicom.dcmread(upload.path)
         storage_class = str(dataset.get("SOPClassUID", ""))
@@ -87,6 +94,26 @@ def read(upload: UploadedFile) -> Recording:
         )
     ]
     return Recording(leads, sampling_frequency, date=date)
+
+
+def refuse_unread_syntax(upload: UploadedFile) -> None:
+    """Refuse a file whose meta information names a transfer syntax not in READ_AS_STORED."""
+    try:
+        syntax = read_file_meta_info(upload.path).get("TransferSyntaxUID")
+    except Exception as error:  # pydicom raises many types for malformed input
+        raise UnreadableFile(f"the DICOM file could not be read: {upload.quoted(error)}") from None
+    if syntax is None:
+        return  # without one, pydicom finds the encoding, and read() checks its byte order
+    if not isinstance(syntax, str):  # several values
+        raise UnreadableFile("the DICOM file's transfer syntax is damaged")
+    if syntax in READ_AS_STORED:
+        return
+    if syntax == uid.ExplicitVRBigEndian:
+        raise UnsupportedFile("the DICOM file uses the retired big-endian transfer syntax")
+    raise UnsupportedFile(
+        f"the DICOM file uses the transfer syntax {uid.UID(syntax[:64]).name!r}; waveforms are "
+        "read uncompressed and little-endian only"
+    )
 
 
 def recorded_group(groups: list) -> object:

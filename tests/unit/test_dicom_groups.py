@@ -7,7 +7,7 @@ import numpy as np
 import pydicom
 import pytest
 from pydicom.filewriter import dcmwrite
-from pydicom.uid import ExplicitVRBigEndian
+from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
 from formats import OversizedFile, UnsupportedFile, UploadedFile, dicom, read_recording
 from tests.ecg_files import dicom_ecg_bytes, ecg_like
@@ -66,4 +66,15 @@ def test_a_file_larger_than_may_be_read_whole_is_refused_before_parsing(tmp_path
     monkeypatch.setattr(dicom, "MAX_DICOM_BYTES", path.stat().st_size - 1)
     monkeypatch.setattr(pydicom, "dcmread", lambda *args, **kwargs: pytest.fail("parsed"))
     with pytest.raises(OversizedFile, match="EDF or WFDB"):
+        read_recording([UploadedFile("ecg.dcm", path)])
+
+
+def test_a_deflated_file_is_refused_before_it_is_inflated(tmp_path, monkeypatch):
+    """Found in review: pydicom inflates a deflated file whole, so a few MiB became gigabytes."""
+    dataset = pydicom.dcmread(io.BytesIO(dicom_ecg_bytes(RHYTHM)))
+    dataset.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    path = tmp_path / "ecg.dcm"
+    dcmwrite(path, dataset)
+    monkeypatch.setattr(pydicom, "dcmread", lambda *args, **kwargs: pytest.fail("parsed"))
+    with pytest.raises(UnsupportedFile, match="Deflated"):
         read_recording([UploadedFile("ecg.dcm", path)])
