@@ -51,18 +51,22 @@ def guarded_attempt(db: Database, kind: str, account: str, check: Callable[[], b
     """Run one password ``check`` for ``account`` under the limits; 429 past them.
 
     ``kind`` names what is guessed ("login", "password"); the result is the check's.
+    ``account`` is the stored name of an existing account (the audit trail and the known
+    addresses keep it as it is), else the name as typed.
     """
     config, address = current_app.config, request.remote_addr or "unknown"
     # A username names its account in any case: every spelling of it shares the counters.
-    account = account.lower()
+    counted_as = account.lower()
     limits = RateLimits(db)
     counters = {
-        f"{kind}-failures:account-address:{account}|{address}": config["LOGIN_FAILURES_PER_MINUTE"],
+        f"{kind}-failures:account-address:{counted_as}|{address}": config[
+            "LOGIN_FAILURES_PER_MINUTE"
+        ],
         f"{kind}-failures:address:{address}": config["LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE"],
     }
     known = KnownAddresses(db)
     if not known.knows(account, address):
-        counters[f"{kind}-failures:account:{account}"] = config[
+        counters[f"{kind}-failures:account:{counted_as}"] = config[
             "LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE"
         ]
     counted = []

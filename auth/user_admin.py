@@ -48,6 +48,10 @@ def end_sessions(account: User, transaction: ClientSession) -> None:
     SessionStore(get_db()).end_all(account.id, transaction=transaction)
 
 
+def no_admin_left() -> ApiError:
+    return ApiError(409, "last_admin", "The change would leave no enabled administrator.")
+
+
 def changed(user: User, changes: dict, record: Record | None = None) -> User:
     """The account with ``changes`` applied (and ``record`` written in the same transaction);
     409 if they would leave no enabled admin (two admins removing each other at once: the
@@ -55,8 +59,7 @@ def changed(user: User, changes: dict, record: Record | None = None) -> User:
     try:
         updated = users().update(user.username, changes, record)
     except LastAdmin:
-        message = "The change would leave no enabled administrator."
-        raise ApiError(409, "last_admin", message) from None
+        raise no_admin_left() from None
     if updated is None:
         raise user_not_found(user.username)
     return updated
@@ -142,7 +145,19 @@ def delete_user(username: str):
     # Disable first so the account's tokens stop working before its data starts disappearing;
     # each step is idempotent, so a retry after a failure finishes the job. The account goes
     # last, in one transaction with its audit entry.
-    changed(user, {"disabled": True}, end_sessions)
+
+    def disabled_first(account: User, transaction: ClientSession) -> None:
+        end_sessions(account, transaction)
+        audit(
+            "user.changed",
+            transaction=transaction,
+            target=account.username,
+            fields=["disabled"],
+            disabled=True,
+            before_deletion=True,
+        )
+
+    changed(user, {"disabled": True}, disabled_first)
     deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
 
     def record(transaction: ClientSession) -> None:
@@ -150,4 +165,7 @@ def delete_user(username: str):
             "user.deleted", transaction=transaction, target=user.username, ecgs_deleted=deleted_ecgs
         )
 
-    users().delete(user.username, record)
+    try:
+        users().delete(user.username, record)
+    except LastAdmin:  # enabled again, and the others removed, since it was disabled
+        raise no_admin_left() from None

@@ -219,13 +219,16 @@ class UserStore:
         return {document["_id"] for document in found}
 
     def delete(self, username: str, record: Callable[[ClientSession], None] | None = None) -> bool:
-        """Delete an account (by its stored name); False if it did not exist.
+        """Delete an account (by its stored name); False if it did not exist. Raises
+        ``LastAdmin`` rather than delete the only enabled administrator (see ``update``).
 
         ``record(session)`` writes in the transaction that deletes it (the audit entry), so
         the deletion and its record commit together or not at all.
         """
 
         def remove(session: ClientSession) -> bool:
+            # It was disabled on its way here, but may have been enabled since: still the rule.
+            self.keep_an_admin(username, session)
             query = {"username": username}
             deleted = self.users.delete_one(query, collation=ANY_CASE, session=session)
             if deleted.deleted_count and record is not None:

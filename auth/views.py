@@ -46,9 +46,10 @@ def login(body: LoginRequest):
     a limit, logins there get 429 with Retry-After until the minute is over, even with the
     right password, while the owner at a known address still gets in.
     """
-    username = body.username[:64]
     found = UserStore(get_db()).credentials(body.username)
     user, password_hash = found if found else (None, None)
+    # The account's own spelling, however the name was typed (the counters ignore case).
+    username = user.username if user else body.username[:64]
 
     def password_is_right() -> bool:
         return verify_password(password_hash, body.password) and not user.disabled

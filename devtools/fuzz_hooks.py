@@ -37,7 +37,10 @@ _request_numbers_lock = threading.Lock()
 
 
 USERS_PATH = "/api/v1/users/{username}"
-PROTECTED_USERNAMES = set(filter(None, os.environ.get("FUZZ_PROTECTED_USERNAMES", "").split(",")))
+# In lower case: usernames name their accounts in any case.
+PROTECTED_USERNAMES = {
+    name.lower() for name in os.environ.get("FUZZ_PROTECTED_USERNAMES", "").split(",") if name
+}
 
 
 def open_session(username: str, password: str, attempts: int = 3) -> str:
@@ -85,7 +88,8 @@ def filter_case(context, case):
     """Leave the harness's own accounts alone (see the module's docstring)."""
     if case.path != USERS_PATH or case.method.upper() not in ("PATCH", "DELETE"):
         return True
-    return (case.path_parameters or {}).get("username") not in PROTECTED_USERNAMES
+    username = str((case.path_parameters or {}).get("username", ""))
+    return username.lower() not in PROTECTED_USERNAMES
 
 
 def case_beyond_schema(case) -> bool:

@@ -3,7 +3,7 @@
 import re
 
 from flask import Flask, current_app, jsonify
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from werkzeug.exceptions import HTTPException
 
 from plumbing.errors import ApiError
@@ -50,6 +50,19 @@ def handle_database_unavailable(exception: ConnectionFailure):
     )
 
 
+# What the driver labels a transaction it gave up on (it retries such errors for 120 s first):
+# conflicting writes that went on, or a commit whose outcome it could not learn.
+GAVE_UP_ON_TRANSACTION = ("TransientTransactionError", "UnknownTransactionCommitResult")
+
+
+def handle_transaction_given_up(exception: PyMongoError):
+    """A transaction the driver could not finish is the database unavailable for now (503);
+    any other database error is raised again, to be logged and answered as the 500 it is."""
+    if any(exception.has_error_label(label) for label in GAVE_UP_ON_TRANSACTION):
+        return handle_database_unavailable(exception)
+    raise exception
+
+
 def register_error_handlers(app: Flask) -> None:
     """Route every kind of failure to the common JSON shape.
 
@@ -59,3 +72,4 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ConnectionFailure, handle_database_unavailable)
+    app.register_error_handler(PyMongoError, handle_transaction_given_up)

@@ -32,6 +32,18 @@ def test_logins_are_recorded_with_address_and_request_id(api, admin_token, user)
     assert any(e["event"] == "login.succeeded" for e in recorded)
 
 
+def test_a_failed_login_typed_in_another_case_is_recorded_under_the_account(api, admin_token, user):
+    username, _ = user
+    api.request(
+        "POST",
+        "/api/v1/auth/login",
+        json={"username": username.upper(), "password": "wrong-password"},
+        headers={"X-Request-ID": "audit-login-upper"},
+    )
+    recorded = entries(api, admin_token, user=username, event="login.failed")
+    assert [e["request_id"] for e in recorded] == ["audit-login-upper"]
+
+
 def test_ecg_events_are_recorded_without_signals(api, admin_token, user):
     username, token = user
     body = {
@@ -82,6 +94,16 @@ def test_account_events_never_record_passwords(api, admin_token, create_user):
     text = json.dumps(recorded)
     for secret in (USER_PASSWORD, "reset-password-9", "changed-password-7"):
         assert secret not in text
+
+
+def test_an_account_deletion_records_its_disabling_then_its_deletion(api, admin_token, create_user):
+    username, _ = create_user()
+    assert api.request("DELETE", f"/api/v1/users/{username}", admin_token).status_code == 204
+    mine = [e for e in entries(api, admin_token) if e["details"].get("target") == username]
+    assert [(e["event"], e["details"].get("before_deletion")) for e in mine[:2]] == [
+        ("user.deleted", None),
+        ("user.changed", True),
+    ]
 
 
 def test_entries_can_be_filtered_by_event_and_paged(api, admin_token, user):

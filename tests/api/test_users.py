@@ -134,7 +134,8 @@ def test_an_admin_cannot_lock_themselves_out_by_spelling_their_name_otherwise(
     response = api.request("PATCH", path, token, json=changes)
     assert response.status_code == 409
     assert response.json()["error"] == "self_lockout"
-    assert api.request("DELETE", path, token).status_code == 409
+    deletion = api.request("DELETE", path, token)
+    assert (deletion.status_code, deletion.json()["error"]) == (409, "self_lockout")
     assert api.request("GET", "/api/v1/auth/me", token).json()["role"] == "admin"
 
 

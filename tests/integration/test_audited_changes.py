@@ -2,7 +2,8 @@
 entries: one that cannot be recorded does not happen."""
 
 import pytest
-from pymongo.errors import AutoReconnect
+from pymongo.client_session import ClientSession
+from pymongo.errors import AutoReconnect, OperationFailure
 
 from auth.passwords import hash_password, verify_password
 from auth.sessions import SessionStore
@@ -83,3 +84,29 @@ def test_a_password_change_that_cannot_be_audited_changes_nothing(app, signed_in
         _, password_hash = UserStore(get_db()).credentials("changing-own")
         assert verify_password(password_hash, "old-1")
         assert get_db().sessions.find_one({"_id": other_session}) is not None
+
+
+def test_a_transaction_the_driver_gave_up_on_is_a_503(app, signed_in, store_ecg, monkeypatch):
+    headers, owner = signed_in("conflicted", USER)
+    store_ecg(owner.id, "contended")
+
+    def gave_up(session, callback, *args, **kwargs):
+        labels = {"errorLabels": ["TransientTransactionError"]}
+        raise OperationFailure("WriteConflict", code=112, details=labels)
+
+    monkeypatch.setattr(ClientSession, "with_transaction", gave_up)
+    response = app.test_client().delete("/api/v1/ecgs/contended", headers=headers)
+    assert response.status_code == 503, response.text
+    assert response.json["error"] == "database_unavailable"
+
+
+def test_any_other_database_error_stays_the_500_it_is(app, signed_in, store_ecg, monkeypatch):
+    headers, owner = signed_in("failing", USER)
+    store_ecg(owner.id, "failing")
+
+    def failed(session, callback, *args, **kwargs):
+        raise OperationFailure("not authorized", code=13)
+
+    monkeypatch.setattr(ClientSession, "with_transaction", failed)
+    with pytest.raises(OperationFailure):  # TESTING propagates what the server would log
+        app.test_client().delete("/api/v1/ecgs/failing", headers=headers)

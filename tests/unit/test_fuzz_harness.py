@@ -26,3 +26,33 @@ def test_the_hooks_load_in_the_report_directory_the_cli_runs_in(tmp_path):
         timeout=120,
     )
     assert loaded.returncode == 0, loaded.stderr
+
+
+def test_the_harness_accounts_are_left_alone_in_any_spelling(tmp_path):
+    environment = hooks_environment(
+        "admin", "http://127.0.0.1:1", "token", Account("fuzz-logout", "secret"), ["Fuzz-User"]
+    )
+    decided = subprocess.run(
+        [sys.executable, "-c", FILTER_DELETIONS],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert decided.returncode == 0, decided.stderr
+    assert decided.stdout.split() == ["False", "False", "True"]
+
+
+# Whether the hooks let schemathesis delete each of three accounts.
+FILTER_DELETIONS = """
+import importlib.util, os, types
+spec = importlib.util.spec_from_file_location("hooks", os.environ["SCHEMATHESIS_HOOKS"])
+hooks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(hooks)
+for name in ("fuzz-user", "FUZZ-USER", "someone-else"):
+    deletion = types.SimpleNamespace(
+        path=hooks.USERS_PATH, method="DELETE", path_parameters={"username": name}
+    )
+    print(hooks.filter_case(None, deletion))
+"""
