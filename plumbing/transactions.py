@@ -3,15 +3,21 @@
 from collections.abc import Callable
 from typing import TypeVar
 
+import pymongo
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 Result = TypeVar("Result")
+# How long one transaction may take, its retries included. They write a few small documents,
+# in milliseconds; without a budget the driver would retry a conflict, an election or a lost
+# database for 120 s, holding the worker. Past it the driver gives up with an ExecutionTimeout
+# labelled as a transaction error, which the service answers with 503.
+TRANSACTION_SECONDS = 10.0
 
 
 def in_transaction(db: Database, work: Callable[[ClientSession], Result]) -> Result:
     """``work(session)`` as one transaction: all its writes commit together or none does. The
-    driver runs it again after a transient error (a conflicting write, an election), so it
-    must only write through ``session``."""
-    with db.client.start_session() as session:
+    driver runs it again after a transient error (a conflicting write, an election), within
+    TRANSACTION_SECONDS, so it must only write through ``session``."""
+    with pymongo.timeout(TRANSACTION_SECONDS), db.client.start_session() as session:
         return session.with_transaction(work)
