@@ -41,8 +41,14 @@ class SessionStore:
             ]
         )
 
-    def start(self, user_id: ObjectId, lifetime_seconds: int) -> tuple[str, str]:
-        """Open a session; return its id and its first refresh token id."""
+    def start(
+        self,
+        user_id: ObjectId,
+        lifetime_seconds: int,
+        transaction: ClientSession | None = None,
+    ) -> tuple[str, str]:
+        """Open a session, within ``transaction`` when given; return its id and its first
+        refresh token id."""
         session_id, refresh_id = uuid.uuid4().hex, uuid.uuid4().hex
         now = current_time()
         self.sessions.insert_one(
@@ -52,7 +58,8 @@ class SessionStore:
                 "refresh_jti": refresh_id,
                 "created_at": now,
                 "expires_at": now + timedelta(seconds=lifetime_seconds),
-            }
+            },
+            session=transaction,
         )
         return session_id, refresh_id
 

@@ -213,6 +213,17 @@ class UserStore:
             self.users.find({"role": ADMIN, "disabled": False}, {"username": True}, session=session)
         )
 
+    def signs_in(self, user_id: ObjectId, password_hash: str, session: ClientSession) -> bool:
+        """Record a sign-in, if the account is still enabled with this password hash; False if
+        either changed since it was read. It writes the account in ``session``, so a password
+        change, reset or disabling committing meanwhile conflicts with it, and the later of
+        the two transactions runs again, after the other."""
+        enabled_with_hash = {"_id": user_id, "password_hash": password_hash, "disabled": False}
+        signed_in = {"$set": {"signed_in_at": current_time()}}
+        return (
+            self.users.update_one(enabled_with_hash, signed_in, session=session).matched_count == 1
+        )
+
     def existing(self, user_ids: list[ObjectId]) -> set[ObjectId]:
         """Which of these accounts exist."""
         found = self.users.find({"_id": {"$in": user_ids}}, {"_id": True})

@@ -14,6 +14,7 @@ from openapi.operation import operation
 from plumbing.audit import audit
 from plumbing.database import get_db
 from plumbing.errors import ApiError
+from plumbing.transactions import in_transaction
 
 TAG = "Authentication"
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
@@ -54,14 +55,29 @@ def login(body: LoginRequest):
     def password_is_right() -> bool:
         return verify_password(password_hash, body.password) and not user.disabled
 
-    if not guarded_attempt(get_db(), "login", username, password_is_right):
+    lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
+
+    def open_session(transaction: ClientSession) -> tuple[str, str] | None:
+        # Only for the account as it was checked: the password checked may have been changed
+        # or the account disabled meanwhile, ending every session but this one.
+        if not UserStore(get_db()).signs_in(user.id, password_hash, transaction):
+            return None
+        opened = SessionStore(get_db()).start(user.id, lifetime, transaction)
+        audit(
+            "login.succeeded",
+            transaction=transaction,
+            actor=user.username,
+            password_reset_pending=user.password_reset_pending,
+        )
+        return opened
+
+    opened = None
+    if guarded_attempt(get_db(), "login", username, password_is_right):
+        opened = in_transaction(get_db(), open_session)
+    if opened is None:
         audit("login.failed", actor=username, outcome="failure")
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
-    lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
-    session_id, refresh_id = SessionStore(get_db()).start(user.id, lifetime)
-    audit(
-        "login.succeeded", actor=user.username, password_reset_pending=user.password_reset_pending
-    )
+    session_id, refresh_id = opened
     return token_pair(user, session_id, refresh_id)
 
 

@@ -1,7 +1,10 @@
-"""An account or ECG deleted while another request uses it is a 401 or 404, not a 500."""
+"""An account or ECG changed or deleted while another request uses it: a 401 or 404, not a 500,
+and no session that outlives the change."""
 
 import pytest
 
+import auth.views
+from auth.passwords import hash_password
 from auth.sessions import SessionStore
 from auth.tokens import ACCESS, issue_token
 from auth.users import USER, UserStore
@@ -43,3 +46,26 @@ def test_a_password_change_of_an_account_deleted_meanwhile_is_a_401(app, monkeyp
     )
     assert response.status_code == 401, response.text
     assert response.json["error"] == "invalid_token"
+
+
+def test_a_login_whose_password_is_changed_during_its_check_opens_no_session(app, monkeypatch):
+    """Found in review: the session started after the check, outliving the change that ended
+    every other session."""
+    with app.app_context():
+        account = UserStore(get_db()).create("racing", hash_password("old-password-1"), USER)
+    check = auth.views.verify_password
+
+    def changed_during_the_check(password_hash, password):
+        right = check(password_hash, password)
+        with app.app_context():
+            new_hash = hash_password("new-password-12345")
+            get_db().users.update_one({"_id": account.id}, {"$set": {"password_hash": new_hash}})
+        return right
+
+    monkeypatch.setattr(auth.views, "verify_password", changed_during_the_check)
+    response = app.test_client().post(
+        "/api/v1/auth/login", json={"username": "racing", "password": "old-password-1"}
+    )
+    assert response.status_code == 401, response.text
+    with app.app_context():
+        assert get_db().sessions.find_one({"user": account.id}) is None
