@@ -13,33 +13,28 @@ spec.loader.exec_module(importlib.util.module_from_spec(spec))
 """
 
 
-def test_the_hooks_load_in_the_report_directory_the_cli_runs_in(tmp_path):
+def run_with_hooks(script: str, role: str, protected: list[str], folder):
+    """Run ``script`` in a process of its own, in ``folder``, with the CLI's hook environment."""
     environment = hooks_environment(
-        "user", "http://127.0.0.1:1", "token", Account("fuzz-logout", "secret"), ["fuzz-user"]
+        role, "http://127.0.0.1:1", "token", Account("fuzz-logout", "secret"), protected
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", LOAD_HOOKS],
-        cwd=tmp_path,
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=folder,
         env=environment,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_hooks_load_in_the_report_directory_the_cli_runs_in(tmp_path):
+    loaded = run_with_hooks(LOAD_HOOKS, "user", ["fuzz-user"], tmp_path)
     assert loaded.returncode == 0, loaded.stderr
 
 
 def test_the_harness_accounts_are_left_alone_in_any_spelling(tmp_path):
-    environment = hooks_environment(
-        "admin", "http://127.0.0.1:1", "token", Account("fuzz-logout", "secret"), ["Fuzz-User"]
-    )
-    decided = subprocess.run(
-        [sys.executable, "-c", FILTER_DELETIONS],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    decided = run_with_hooks(FILTER_DELETIONS, "admin", ["Fuzz-User"], tmp_path)
     assert decided.returncode == 0, decided.stderr
     assert decided.stdout.split() == ["False", "False", "True"]
 
