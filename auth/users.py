@@ -177,7 +177,7 @@ class UserStore:
         admins removing each other at once conflict: the later runs again, and sees the earlier.
         """
 
-        def change(session: ClientSession) -> dict | None:
+        def change(session: ClientSession) -> User | None:
             if changes.get("disabled") is True or changes.get("role") == USER:
                 self.keep_an_admin(username, session)
             document = self.users.find_one_and_update(
@@ -198,11 +198,10 @@ class UserStore:
         """Raise ``LastAdmin`` if ``username`` is the only enabled admin; else write every
         enabled admin in ``session``, so a concurrent change to any of them conflicts."""
         admins = self.enabled_admins(session)
-        others = [admin for admin in admins if admin["username"].lower() != username.lower()]
-        if not others:
-            if len(admins) > len(others):
-                raise LastAdmin(username)
-            return  # no enabled admin to keep (the account is no admin, or there is none)
+        if not admins:
+            return  # none to keep
+        if all(admin["username"].lower() == username.lower() for admin in admins):
+            raise LastAdmin(username)
         ids = [admin["_id"] for admin in admins]
         self.users.update_many(
             {"_id": {"$in": ids}}, {"$inc": {"admin_checks": 1}}, session=session

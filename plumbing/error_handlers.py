@@ -50,8 +50,9 @@ def handle_database_unavailable(exception: ConnectionFailure):
     )
 
 
-# What the driver labels a transaction it gave up on (it retries such errors for 120 s first):
-# conflicting writes that went on, or a commit whose outcome it could not learn.
+# What the driver labels a transaction it gave up on (plumbing.transactions retries it within a
+# budget first; an upload's is tried once): conflicting writes that went on, a lost database,
+# or a commit whose outcome it could not learn.
 GAVE_UP_ON_TRANSACTION = ("TransientTransactionError", "UnknownTransactionCommitResult")
 
 

@@ -15,9 +15,12 @@ Result = TypeVar("Result")
 TRANSACTION_SECONDS = 10.0
 
 
-def in_transaction(db: Database, work: Callable[[ClientSession], Result]) -> Result:
+def in_transaction(
+    db: Database, work: Callable[[ClientSession], Result], seconds: float | None = None
+) -> Result:
     """``work(session)`` as one transaction: all its writes commit together or none does. The
     driver runs it again after a transient error (a conflicting write, an election), within
-    TRANSACTION_SECONDS, so it must only write through ``session``."""
-    with pymongo.timeout(TRANSACTION_SECONDS), db.client.start_session() as session:
+    ``seconds`` (TRANSACTION_SECONDS by default), so it must only write through ``session``."""
+    budget = TRANSACTION_SECONDS if seconds is None else seconds
+    with pymongo.timeout(budget), db.client.start_session() as session:
         return session.with_transaction(work)

@@ -36,6 +36,7 @@ NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
 # An ingest older than this without its ECG document has died; its chunks can go.
 ABANDONED_AFTER = timedelta(hours=6)
 SWEEP_BATCH = 1000  # orphaned ECGs' keys per delete
+REANALYSIS_TRANSACTION_SECONDS = 120.0
 # The series of detected beats (sample indices) is stored like a lead's signal, under this index.
 BEATS_SERIES = -1
 
@@ -218,7 +219,9 @@ class EcgStore:
                 {"_id": ecg.key}, {"$set": {**changes, "analysis": insights}}, session=session
             )
 
-        in_transaction(self.ecgs.database, replace)
+        # A CLI's transaction, which may write a two-week recording's beats: the driver's own
+        # budget rather than a request's.
+        in_transaction(self.ecgs.database, replace, seconds=REANALYSIS_TRANSACTION_SECONDS)
         self.fetched_inline.pop(ecg.key, None)
 
     def delete(self, owner: ObjectId, ecg_id: str, record: Erasure | None = None) -> bool:
