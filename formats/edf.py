@@ -10,6 +10,7 @@ any per-signal work, so a header declaring thousands of signals costs nothing.
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,10 @@ from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 EDF_MAGIC = b"0       "
 BDF_MAGIC = b"\xffBIOSEMI"
 ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+# EDF+ begins its first data record's annotations with "+0.X" 0x14 0x14: the recording started X
+# seconds after the header's start time, which holds whole seconds only. Nothing else there moves
+# the start (a file that says otherwise keeps the header's time).
+SUBSECOND_START = re.compile(rb"\+0(\.\d{1,9})?\x14\x14\x00")
 # Leads, plus room for the annotation signals EDF+ files carry (usually one).
 MAX_SIGNALS = MAX_LEADS + 8
 # The standard recommends records of at most 61440 bytes; far larger ones would make one block
@@ -107,7 +112,22 @@ def read(upload: UploadedFile) -> Recording:
             names, leads_signals, [calibration_of(s) for s in leads_signals], strict=True
         )
     ]
-    return Recording(leads, frequencies.pop(), date=header.start)
+    date = header.start + subsecond_start(upload.path, header) if header.start else None
+    return Recording(leads, frequencies.pop(), date=date)
+
+
+def subsecond_start(path: Path, header: EdfHeader) -> dt.timedelta:
+    """How long after the header's start time the recording began, from the first time-keeping
+    annotation (EDF+); zero without one. Only its first bytes are read."""
+    annotations = next((signal for signal in header.signals if signal.is_annotation), None)
+    if annotations is None or header.records == 0:
+        return dt.timedelta(0)
+    with open(path, "rb") as file:
+        file.seek(header.header_bytes + annotations.offset * header.bytes_per_sample)
+        first = file.read(min(32, annotations.samples_per_record * header.bytes_per_sample))
+    found = SUBSECOND_START.match(first)
+    fraction = found.group(1) if found else None
+    return dt.timedelta(seconds=float(fraction)) if fraction else dt.timedelta(0)
 
 
 def read_header(path: Path) -> EdfHeader:

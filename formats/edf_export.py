@@ -40,6 +40,8 @@ class EdfPlan:
     records: int
     lead_count: int
     header: bytes
+    # The header holds whole seconds; the time-keeping annotations carry the rest.
+    start_milliseconds: int = 0
 
     @property
     def size(self) -> int:
@@ -76,7 +78,8 @@ def plan(start: datetime, sampling_frequency: float, leads: list[ExportLead]) ->
     if len(str(records)) > 8:
         raise NotExportable(f"{records} data records do not fit EDF's 8-character count")
     header = edf_header(start, record_seconds, samples_per_record, records, leads)
-    return EdfPlan(record_seconds, samples_per_record, records, len(leads), header)
+    milliseconds = start.microsecond // 1000  # the service keeps dates to the millisecond
+    return EdfPlan(record_seconds, samples_per_record, records, len(leads), header, milliseconds)
 
 
 def edf_header(
@@ -202,15 +205,18 @@ def stream(edf_plan: EdfPlan, leads: list[ExportLead]) -> Iterator[bytes]:
         for index, reader in enumerate(readers):
             batch[:, index * spr : (index + 1) * spr] = reader.take(count * spr).reshape(count, spr)
         for offset in range(count):
-            batch[offset, -ANNOTATION_SAMPLES:] = time_keeping(
-                (first + offset) * edf_plan.record_seconds
-            )
+            onset = (first + offset) * edf_plan.record_seconds * 1000 + edf_plan.start_milliseconds
+            batch[offset, -ANNOTATION_SAMPLES:] = time_keeping(onset)
         yield batch.tobytes()
 
 
-def time_keeping(onset_seconds: int) -> np.ndarray:
-    """The record's time-keeping annotation ("+onset" 0x14 0x14 0x00), as int16 words."""
-    text = f"+{onset_seconds}\x14\x14\x00".encode("ascii").ljust(2 * ANNOTATION_SAMPLES, b"\x00")
+def time_keeping(onset_milliseconds: int) -> np.ndarray:
+    """The record's time-keeping annotation ("+onset" 0x14 0x14 0x00, the onset in seconds
+    after the header's start time), as int16 words."""
+    seconds, milliseconds = divmod(onset_milliseconds, 1000)
+    fraction = f".{milliseconds:03d}".rstrip("0") if milliseconds else ""
+    text = f"+{seconds}{fraction}\x14\x14\x00".encode("ascii")
+    text = text.ljust(2 * ANNOTATION_SAMPLES, b"\x00")
     return np.frombuffer(text, dtype="<i2")
 
 

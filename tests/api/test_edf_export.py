@@ -1,6 +1,7 @@
 """EDF+ export: what the service writes, edfio must read back exactly."""
 
 import io
+from datetime import UTC, datetime
 
 import edfio
 import numpy as np
@@ -74,6 +75,29 @@ def test_an_uploaded_edf_exports_to_the_same_samples_and_reimports(api, user_tok
     first = api.request("GET", "/api/v1/ecgs/edf-in/insights", user_token).json()["leads"]
     second = api.request("GET", "/api/v1/ecgs/edf-again/insights", user_token).json()["leads"]
     assert first == second
+
+
+def test_the_start_keeps_its_milliseconds_through_export_and_import(api, user_token):
+    body = {
+        "id": "ms-out",
+        "date": "2024-05-01T10:30:15.123+00:00",
+        "sampling_frequency": 500,
+        "leads": [{"name": "II", "signal": ecg_like(5000, 4).tolist()}],
+    }
+    assert api.request("POST", "/api/v1/ecgs", user_token, json=body).status_code == 201
+    exported = export(api, user_token, "ms-out").content
+    assert read_edf(exported).starttime.isoformat() == "10:30:15.123000"
+    again = api.request(
+        "POST",
+        "/api/v1/ecgs",
+        user_token,
+        files=[("file", ("ms.edf", exported))],
+        data={"id": "ms-in"},
+    )
+    assert again.status_code == 201, again.text
+    assert datetime.fromisoformat(again.json()["date"]) == datetime(
+        2024, 5, 1, 10, 30, 15, 123000, tzinfo=UTC
+    )
 
 
 def test_a_multi_chunk_recording_exports_completely(api, user_token):

@@ -1,0 +1,32 @@
+"""An EDF+ file's start keeps the fraction of a second its first annotation carries."""
+
+import datetime as dt
+
+import edfio
+import numpy as np
+import pytest
+
+from formats import UploadedFile, read_recording
+from formats.edf_export import ExportLead, plan, stream
+from tests.ecg_files import ecg_like
+
+START = dt.datetime(2024, 5, 1, 10, 30, 15, 123000, tzinfo=dt.UTC)
+
+
+@pytest.mark.filterwarnings("ignore:Creating EDF")  # edfio says it writes EDF+ to hold them
+def test_a_subsecond_start_written_by_edfio_is_read(tmp_path):
+    signal = edfio.EdfSignal(ecg_like(2500, 1).astype(float), sampling_frequency=250, label="II")
+    path = tmp_path / "subsecond.edf"
+    recording = edfio.Recording(startdate=START.date())
+    edfio.Edf([signal], recording=recording, starttime=START.time()).write(path)
+    assert read_recording([UploadedFile("subsecond.edf", path)]).date == START
+
+
+def test_an_export_carries_the_milliseconds_edfio_reads(tmp_path):
+    samples = ecg_like(5000, 2).astype(np.int32)
+    leads = [ExportLead("II", None, samples.size, [samples])]
+    layout = plan(START, 500.0, leads)
+    path = tmp_path / "exported.edf"
+    path.write_bytes(b"".join(stream(layout, leads)))
+    assert edfio.read_edf(path).starttime == START.time()
+    assert read_recording([UploadedFile("exported.edf", path)]).date == START
