@@ -112,8 +112,17 @@ def read(upload: UploadedFile) -> Recording:
             names, leads_signals, [calibration_of(s) for s in leads_signals], strict=True
         )
     ]
-    date = header.start + subsecond_start(upload.path, header) if header.start else None
-    return Recording(leads, frequencies.pop(), date=date)
+    return Recording(leads, frequencies.pop(), date=start_of(upload.path, header))
+
+
+def start_of(path: Path, header: EdfHeader) -> dt.datetime | None:
+    """The header's start time and the fraction of a second its annotations add."""
+    if header.start is None:
+        return None
+    try:
+        return header.start + subsecond_start(path, header)
+    except OverflowError:  # a fraction rounding up to a second after 9999-12-31T23:59:59
+        return header.start
 
 
 def subsecond_start(path: Path, header: EdfHeader) -> dt.timedelta:

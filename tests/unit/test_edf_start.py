@@ -30,3 +30,15 @@ def test_an_export_carries_the_milliseconds_edfio_reads(tmp_path):
     path.write_bytes(b"".join(stream(layout, leads)))
     assert edfio.read_edf(path).starttime == START.time()
     assert read_recording([UploadedFile("exported.edf", path)]).date == START
+
+
+def test_a_fraction_past_the_last_moment_of_the_calendar_keeps_the_header_time(tmp_path):
+    last = dt.datetime(9999, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC)
+    samples = ecg_like(500, 3).astype(np.int32)
+    leads = [ExportLead("II", None, samples.size, [samples])]
+    exported = b"".join(stream(plan(last, 500.0, leads), leads))
+    # Seven nines round to a whole second, which 9999-12-31T23:59:59 has no room for.
+    written, nines = b"+0.5\x14\x14\x00" + b"\x00" * 6, b"+0.9999999\x14\x14\x00"
+    path = tmp_path / "last.edf"
+    path.write_bytes(exported.replace(written, nines, 1))
+    assert read_recording([UploadedFile("last.edf", path)]).date == last.replace(microsecond=0)
