@@ -52,9 +52,6 @@ def login(body: LoginRequest):
     # The account's own spelling, however the name was typed (the counters ignore case).
     username = user.username if user else body.username[:64]
 
-    def password_is_right() -> bool:
-        return verify_password(password_hash, body.password) and not user.disabled
-
     lifetime = current_app.config["REFRESH_TOKEN_TTL_SECONDS"]
 
     def open_session(transaction: ClientSession) -> tuple[str, str] | None:
@@ -62,19 +59,27 @@ def login(body: LoginRequest):
         # or the account disabled meanwhile, ending every session but this one.
         if not UserStore(get_db()).signs_in(user.id, password_hash, transaction):
             return None
-        opened = SessionStore(get_db()).start(user.id, lifetime, transaction)
+        started = SessionStore(get_db()).start(user.id, lifetime, transaction)
         audit(
             "login.succeeded",
             transaction=transaction,
             actor=user.username,
             password_reset_pending=user.password_reset_pending,
         )
-        return opened
+        return started
 
     opened = None
-    if guarded_attempt(get_db(), "login", username, password_is_right):
+
+    def password_is_right() -> bool:
+        """The check the throttle counts: a login that lost a race with a password change
+        counts as the failure it is, not as a success."""
+        nonlocal opened
+        if not (verify_password(password_hash, body.password) and not user.disabled):
+            return False
         opened = in_transaction(get_db(), open_session)
-    if opened is None:
+        return opened is not None
+
+    if not guarded_attempt(get_db(), "login", username, password_is_right):
         audit("login.failed", actor=username, outcome="failure")
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
     session_id, refresh_id = opened

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +32,12 @@ from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 EDF_MAGIC = b"0       "
 BDF_MAGIC = b"\xffBIOSEMI"
 ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
-# EDF+ begins its first data record's annotations with "+0.X" 0x14 0x14: the recording started X
-# seconds after the header's start time, which holds whole seconds only. Nothing else there moves
-# the start (a file that says otherwise keeps the header's time).
-SUBSECOND_START = re.compile(rb"\+0(\.\d{1,9})?\x14\x14\x00")
+# EDF+ begins its first data record's annotations with "+0.X" 0x14 0x14 (a time-keeping TAL, whose
+# first annotation is empty; more may follow): the recording started X seconds after the header's
+# start time, which holds whole seconds only. Nothing else there moves the start (a file that
+# says otherwise keeps the header's time).
+SUBSECOND_START = re.compile(rb"\+0+(\.\d+)?\x14\x14")
+MICROSECOND = Decimal("0.000001")
 # Leads, plus room for the annotation signals EDF+ files carry (usually one).
 MAX_SIGNALS = MAX_LEADS + 8
 # The standard recommends records of at most 61440 bytes; far larger ones would make one block
@@ -135,8 +138,10 @@ def subsecond_start(path: Path, header: EdfHeader) -> dt.timedelta:
         file.seek(header.header_bytes + annotations.offset * header.bytes_per_sample)
         first = file.read(min(32, annotations.samples_per_record * header.bytes_per_sample))
     found = SUBSECOND_START.match(first)
-    fraction = found.group(1) if found else None
-    return dt.timedelta(seconds=float(fraction)) if fraction else dt.timedelta(0)
+    if not found or not found.group(1):
+        return dt.timedelta(0)
+    fraction = Decimal(found.group(1).decode("ascii")).quantize(MICROSECOND)
+    return dt.timedelta(microseconds=int(fraction / MICROSECOND))
 
 
 def read_header(path: Path) -> EdfHeader:

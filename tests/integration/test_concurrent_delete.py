@@ -69,3 +69,5 @@ def test_a_login_whose_password_is_changed_during_its_check_opens_no_session(app
     assert response.status_code == 401, response.text
     with app.app_context():
         assert get_db().sessions.find_one({"user": account.id}) is None
+        # Counted as the failure it is: its address did not become one the account knows.
+        assert get_db().known_logins.count_documents({"_id": {"$regex": "^racing[|]"}}) == 0

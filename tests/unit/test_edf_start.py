@@ -42,3 +42,17 @@ def test_a_fraction_past_the_last_moment_of_the_calendar_keeps_the_header_time(t
     path = tmp_path / "last.edf"
     path.write_bytes(exported.replace(written, nines, 1))
     assert read_recording([UploadedFile("last.edf", path)]).date == last.replace(microsecond=0)
+
+
+def test_a_time_keeping_annotation_followed_by_others_still_gives_the_fraction(tmp_path):
+    """Found in review: only an annotation ending right after the time-keeping one was read."""
+    quarter = START.replace(microsecond=250000)
+    samples = ecg_like(500, 5).astype(np.int32)
+    leads = [ExportLead("II", None, samples.size, [samples])]
+    exported = b"".join(stream(plan(quarter, 500.0, leads), leads))
+    written = b"+0.25\x14\x14\x00" + b"\x00" * 17
+    with_another = b"+0.25\x14\x14Recording starts\x14\x00"
+    path = tmp_path / "annotated.edf"
+    path.write_bytes(exported.replace(written, with_another, 1))
+    assert edfio.read_edf(path).starttime == quarter.time()
+    assert read_recording([UploadedFile("annotated.edf", path)]).date == quarter
