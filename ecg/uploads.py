@@ -6,7 +6,6 @@ under their own size limit).
 import functools
 import tempfile
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -38,6 +37,7 @@ from ecg.typed_json import (
 from formats import BLOCK_SAMPLES, UploadedFile, read_recording
 from openapi.models import StrictModel
 from plumbing.errors import ApiError
+from plumbing.timestamps import in_utc
 from recordings.model import (
     LEAD_NAME_PATTERN,
     MAX_LEAD_NAME_LENGTH,
@@ -62,14 +62,6 @@ EcgId = Annotated[
         examples=["holter-2024-0001"],
     ),
 ]
-
-
-def in_utc(moment: datetime) -> datetime:
-    """The moment in UTC; a moment whose UTC date leaves the calendar is refused, not a 500."""
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("the date in UTC falls outside the years 1 to 9999") from None
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]

@@ -7,7 +7,7 @@ are added, and each page is one indexed range scan. Every store returns ``(items
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -15,6 +15,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 
 from plumbing.errors import ApiError
+from plumbing.timestamps import in_utc
 
 MAX_PAGE_SIZE = 100
 
@@ -88,15 +89,7 @@ def time_position(cursor: str) -> tuple[datetime, ObjectId]:
     """Recover the (time, _id) sort key a newest-first cursor was made from."""
     moment, last_id = decode_cursor(cursor, 2)
     try:
-        moment_in_utc = in_utc(datetime.fromisoformat(moment))
-        return moment_in_utc, ObjectId(last_id)
-    except (ValueError, InvalidId, OverflowError):
+        # This API's cursors carry +00:00: one without an offset is not ours.
+        return in_utc(datetime.fromisoformat(moment)), ObjectId(last_id)
+    except (ValueError, InvalidId):
         raise invalid_cursor() from None
-
-
-def in_utc(moment: datetime) -> datetime:
-    """A cursor's moment in UTC, as BSON stores it (this API's cursors carry +00:00): one
-    without an offset is not ours, and an offset that moves it out of years 1-9999 overflows."""
-    if moment.tzinfo is None:
-        raise ValueError("a cursor's moment has no offset")
-    return moment.astimezone(UTC)
