@@ -48,6 +48,28 @@ def end_sessions(account: User, transaction: ClientSession) -> None:
     SessionStore(get_db()).end_all(account.id, transaction=transaction)
 
 
+def recorded_change(fields: list[str], **details) -> Record:
+    """What an account change writes in its transaction: the end of the account's sessions
+    when its access changed (tokens issued under the old role, password or state must not
+    outlive it), and its user.changed entry."""
+
+    def record(account: User, transaction: ClientSession) -> None:
+        if {"disabled", "role", "password"} & set(fields):
+            end_sessions(account, transaction)
+        audit(
+            "user.changed",
+            transaction=transaction,
+            target=account.username,
+            fields=fields,
+            role=account.role,
+            disabled=account.disabled,
+            password_reset=("password" in fields),
+            **details,
+        )
+
+    return record
+
+
 def no_admin_left() -> ApiError:
     return ApiError(409, "last_admin", "The change would leave no enabled administrator.")
 
@@ -117,22 +139,7 @@ def change_user(username: str, body: UserChanges):
         changes["password_hash"] = hash_password(changes.pop("password"))
         changes["password_reset_pending"] = True
     fields = sorted(body.model_dump(exclude_none=True))
-
-    def record(account: User, transaction: ClientSession) -> None:
-        if changes.keys() & {"disabled", "role", "password_hash"}:
-            # Tokens issued under the old role, password or state must not outlive the change.
-            end_sessions(account, transaction)
-        audit(
-            "user.changed",
-            transaction=transaction,
-            target=account.username,
-            fields=fields,
-            role=account.role,
-            disabled=account.disabled,
-            password_reset=("password" in fields),
-        )
-
-    return UserOut.from_user(changed(target, changes, record))
+    return UserOut.from_user(changed(target, changes, recorded_change(fields)))
 
 
 @bp.delete("/users/<username>")
@@ -145,19 +152,7 @@ def delete_user(username: str):
     # Disable first so the account's tokens stop working before its data starts disappearing;
     # each step is idempotent, so a retry after a failure finishes the job. The account goes
     # last, in one transaction with its audit entry.
-
-    def disabled_first(account: User, transaction: ClientSession) -> None:
-        end_sessions(account, transaction)
-        audit(
-            "user.changed",
-            transaction=transaction,
-            target=account.username,
-            fields=["disabled"],
-            disabled=True,
-            before_deletion=True,
-        )
-
-    changed(user, {"disabled": True}, disabled_first)
+    changed(user, {"disabled": True}, recorded_change(["disabled"], before_deletion=True))
     deleted_ecgs = EcgStore(get_db()).delete_all_of(user.id)
 
     def record(transaction: ClientSession) -> None:
