@@ -34,6 +34,9 @@ MAX_DICOM_BYTES = 256 << 20
 # pydicom would inflate a deflated file whole, to any size, before anything else is checked;
 # big-endian files were retired from DICOM in 2004.
 READ_AS_STORED = {uid.ImplicitVRLittleEndian, uid.ExplicitVRLittleEndian}
+# Refused from the meta information, or, without a transfer syntax there, from the encoding
+# pydicom found (read little-endian, the samples would be noise).
+BIG_ENDIAN = "the DICOM file uses the retired big-endian transfer syntax"
 # Waveform sample interpretations this reader decodes, as little-endian numpy types.
 SAMPLE_TYPES = {("SS", 16): "<i2", ("SB", 8): "i1", ("SL", 32): "<i4"}
 
@@ -57,13 +60,13 @@ def read(upload: UploadedFile) -> Recording:
         groups = list(dataset.get("WaveformSequence", []))
         _, little_endian = dataset.original_encoding
     except Exception as error:  # pydicom raises many types for malformed input
-        raise UnreadableFile(f"the DICOM file could not be read: {upload.quoted(error)}") from None
+        raise unreadable(upload, error) from None
     if storage_class not in ECG_STORAGE_CLASSES:
         raise UnsupportedFile(
             f"the DICOM file is not an ECG waveform (SOP class {storage_class!r})"
         )
-    if not little_endian:  # retired from DICOM in 2004; read little-endian, it would be noise
-        raise UnsupportedFile("the DICOM file uses the retired big-endian transfer syntax")
+    if not little_endian:
+        raise UnsupportedFile(BIG_ENDIAN)
     if not groups:
         raise UnreadableFile("the DICOM ECG has no waveform data")
     group = recorded_group(groups)
@@ -101,7 +104,7 @@ def refuse_unread_syntax(upload: UploadedFile) -> None:
     try:
         syntax = read_file_meta_info(upload.path).get("TransferSyntaxUID")
     except Exception as error:  # pydicom raises many types for malformed input
-        raise UnreadableFile(f"the DICOM file could not be read: {upload.quoted(error)}") from None
+        raise unreadable(upload, error) from None
     if syntax is None:
         return  # without one, pydicom finds the encoding, and read() checks its byte order
     if not isinstance(syntax, str):  # several values
@@ -109,11 +112,15 @@ def refuse_unread_syntax(upload: UploadedFile) -> None:
     if syntax in READ_AS_STORED:
         return
     if syntax == uid.ExplicitVRBigEndian:
-        raise UnsupportedFile("the DICOM file uses the retired big-endian transfer syntax")
+        raise UnsupportedFile(BIG_ENDIAN)
     raise UnsupportedFile(
         f"the DICOM file uses the transfer syntax {uid.UID(syntax[:64]).name!r}; waveforms are "
         "read uncompressed and little-endian only"
     )
+
+
+def unreadable(upload: UploadedFile, error: Exception) -> UnreadableFile:
+    return UnreadableFile(f"the DICOM file could not be read: {upload.quoted(error)}")
 
 
 def recorded_group(groups: list) -> object:
