@@ -138,8 +138,7 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
 
     JSON bodies are capped by MAX_CONTENT_LENGTH (64 MiB), file uploads by MAX_FILE_UPLOAD_SIZE
     (2 GiB), DICOM files (read whole) at 256 MiB. An unreadable file is a 400, an unrecognised
-    one a 415. More than
-    UPLOADS_PER_MINUTE uploads a minute get 429 with Retry-After.
+    one a 415. More than UPLOADS_PER_MINUTE uploads a minute get 429 with Retry-After.
     """
     try:
         recording = body.to_recording() if body is not None else form.to_recording()
