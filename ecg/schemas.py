@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, create_model, field_validator
 
 from analysis import LEAD_ANALYSES
 from openapi.models import StrictModel
-from recordings.model import EcgSummary
+from recordings.model import MAX_BASELINE, MAX_SCALE, MIN_SCALE, EcgSummary, calibration_problem
 
 MAX_SIGNAL_SLICE = 100_000
 MAX_BEATS = 100_000
@@ -28,17 +28,29 @@ class CalibrationModel(StrictModel):
 
     unit: str = Field(min_length=1, max_length=16, examples=["uV"])
     scale: float = Field(
+        ge=-MAX_SCALE,
+        le=MAX_SCALE,
         allow_inf_nan=False,
-        description="Physical units per step; negative for inverted polarity, never 0.",
-        json_schema_extra={"not": {"const": 0}},
+        description=(
+            f"Physical units per step; negative for inverted polarity; {MIN_SCALE:g} to "
+            f"{MAX_SCALE:g} in size."
+        ),
+        json_schema_extra={"not": {"exclusiveMinimum": -MIN_SCALE, "exclusiveMaximum": MIN_SCALE}},
     )
-    baseline: float = Field(0.0, allow_inf_nan=False, description="Sample value of 0 units.")
+    baseline: float = Field(
+        0.0,
+        ge=-MAX_BASELINE,
+        le=MAX_BASELINE,
+        allow_inf_nan=False,
+        description="Sample value of 0 units.",
+    )
 
     @field_validator("scale")
     @classmethod
-    def _scale_is_not_zero(cls, scale: float) -> float:
-        if scale == 0:
-            raise ValueError("scale must not be 0")
+    def _scale_is_a_step(cls, scale: float) -> float:
+        problem = calibration_problem(scale, 0.0)
+        if problem:
+            raise ValueError(problem)
         return scale
 
 

@@ -4,8 +4,10 @@ under their own size limit).
 """
 
 import functools
+import re
 import tempfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, ClassVar
 
@@ -16,6 +18,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -46,6 +49,7 @@ from recordings.model import (
     Calibration,
     LeadInput,
     Recording,
+    unaddressable,
 )
 
 # More than a 64 MiB body can carry ("1," per sample); longer recordings come as files.
@@ -64,7 +68,23 @@ EcgId = Annotated[
 ]
 
 
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]
+# pydantic's date parser reads a string of digits as seconds, or milliseconds, since 1970: a
+# date is ISO 8601 text, so it must begin with its calendar date and the time's separator.
+ISO_DATE_TIME_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def iso_8601_text(value: object) -> object:
+    """The text of an ISO 8601 date and time, for pydantic to parse (a datetime passes)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATE_TIME_START.match(value)):
+        return value
+    raise ValueError("a date is ISO 8601 text with a UTC offset, e.g. 2024-05-01T10:00:00Z")
+
+
+# Lax, since after a validator strict mode takes only datetime objects: iso_8601_text lets
+# nothing else through.
+UtcDatetime = Annotated[
+    AwareDatetime, Field(strict=False), BeforeValidator(iso_8601_text), AfterValidator(in_utc)
+]
 # No valid upload holds more braces or more brackets than this: an object per upload, lead and
 # calibration, an array per upload and signal, and any inside its short strings (names, id,
 # units, date). Counting them is linear and allocates nothing, so a body of millions of tiny
@@ -72,13 +92,22 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(in_utc)]
 MAX_JSON_CONTAINERS = 2 + 2 * MAX_LEADS + MAX_LEADS * (MAX_LEAD_NAME_LENGTH + 16) + 256
 
 
+def addressable(name: str) -> str:
+    problem = unaddressable(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
 LeadName = Annotated[
     str,
+    AfterValidator(addressable),
     Field(
         pattern=LEAD_NAME_PATTERN,
         description="The lead's label, e.g. I, aVR, V1 or Lead II (Einthoven): printable text "
         "without leading or trailing spaces, 1 to 64 characters, unique within the ECG. In URLs "
-        "it is percent-encoded.",
+        "it is percent-encoded, so it may not begin or end with '/', hold '//', or have '.' or "
+        "'..' between slashes.",
     ),
 ]
 

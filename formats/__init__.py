@@ -9,7 +9,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from recordings.model import MAX_LEADS, MAX_SAMPLING_FREQUENCY, Calibration, Recording
+from recordings.model import (
+    MAX_LEADS,
+    MAX_SAMPLING_FREQUENCY,
+    Calibration,
+    Recording,
+    calibration_problem,
+)
 
 # Leads are read in blocks of about this many samples, so memory stays bounded.
 BLOCK_SAMPLES = 1 << 18
@@ -73,11 +79,12 @@ UNSPECIFIED_UNIT = "unspecified"
 
 
 def calibration(unit: str, scale: float, baseline: float) -> Calibration | None:
-    """A file's calibration, or None when it is unusable (zero, infinite or not a number).
+    """A file's calibration, or None when it is unusable (zero, infinite, not a number, or
+    beyond the bounds of ``calibration_problem``).
 
     Units longer than 16 characters are cut; an empty unit is "unspecified".
     """
-    if scale == 0 or not (math.isfinite(scale) and math.isfinite(baseline)):
+    if calibration_problem(scale, baseline):
         return None
     return Calibration(unit=(unit.strip() or UNSPECIFIED_UNIT)[:16], scale=scale, baseline=baseline)
 

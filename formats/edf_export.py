@@ -8,7 +8,7 @@ from datetime import datetime
 import numpy as np
 
 from formats import UNSPECIFIED_UNIT
-from formats.edf import MAX_RECORD_SAMPLES
+from formats.edf import ANNOTATION_LABELS, MAX_RECORD_SAMPLES
 from recordings.model import Calibration
 
 DIGITAL_MIN, DIGITAL_MAX = -32768, 32767
@@ -91,6 +91,9 @@ def edf_header(
             raise NotExportable(
                 f"lead {lead.name!r} does not fit EDF's label of 16 printable ASCII characters"
             )
+        if lead.name in ANNOTATION_LABELS:
+            # Readers would take the lead for the file's annotations, and its samples for TALs.
+            raise NotExportable(f"lead {lead.name!r} has the label EDF reserves for annotations")
     signals = [
         (
             lead.name,

@@ -2,14 +2,15 @@
 
 import re
 
-from recordings.model import MAX_LEAD_NAME_LENGTH, NOT_IN_NAMES
+from recordings.model import MAX_LEAD_NAME_LENGTH, NOT_IN_NAMES, unaddressable
 
 UNNAMEABLE = re.compile(f"[{NOT_IN_NAMES}]")
 
 
 def lead_names(labels: list[str]) -> list[str]:
     """Names for channels: each label trimmed (the characters no name may hold, NOT_IN_NAMES,
-    dropped), ``ch<position>`` when nothing is left, ``-2``, ``-3``... after repeats.
+    dropped), cut to MAX_LEAD_NAME_LENGTH, ``ch<position>`` when nothing is left or a URL could
+    not name it (``unaddressable``), ``-2``, ``-3``... after repeats.
 
     Linear in the number of labels, however many repeat: a hostile header can declare
     thousands of channels with one label before the channel limit is checked.
@@ -18,7 +19,9 @@ def lead_names(labels: list[str]) -> list[str]:
     taken: set[str] = set()
     next_suffix: dict[str, int] = {}
     for position, label in enumerate(labels, start=1):
-        base = UNNAMEABLE.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH] or f"ch{position}"
+        base = UNNAMEABLE.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH].rstrip()
+        if not base or unaddressable(base):
+            base = f"ch{position}"
         name = base
         while name in taken:
             suffix = next_suffix.get(base, 2)

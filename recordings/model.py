@@ -1,5 +1,6 @@
 """ECG values as the application handles them, independent of JSON, files and BSON."""
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -24,6 +25,21 @@ NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f" + "\ufffe\uffff"
 _NAME_CHARACTER = rf"[^{NOT_IN_NAMES}]"
 _NAME_EDGE = rf"[^\s{NOT_IN_NAMES}]"
 LEAD_NAME_PATTERN = rf"^{_NAME_EDGE}(?:{_NAME_CHARACTER}{{0,62}}{_NAME_EDGE})?$"
+
+
+def unaddressable(name: str) -> str | None:
+    """Why a URL path could not name this lead, or None. A name is read from the path after
+    ``/leads/``: a slash at either end or two together would be merged away, and a segment of
+    ``.`` or ``..`` is removed by clients before the request is sent, so another lead's path
+    could be read instead."""
+    segments = name.split("/")
+    if "" in segments:
+        return "a lead name may not begin or end with '/', nor hold '//'"
+    if "." in segments or ".." in segments:
+        return "a lead name may not hold '.' or '..' between slashes"
+    return None
+
+
 STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 _LABEL_DECORATION = re.compile(r"^(ecg|lead)\s*|\s*\(.*\)$", re.IGNORECASE)
 
@@ -36,6 +52,21 @@ def standard_lead(name: str) -> str | None:
 
 # Millivolts per physical unit, for the units an ECG's calibration is given in.
 MILLIVOLTS_PER_UNIT = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "mv": 1.0, "v": 1e3}
+# The calibrations a lead may carry, far beyond any device's (a step of 1 pV to 1 TV; a baseline
+# beyond any 32-bit sample): inside them, every physical value of a lead and every threshold
+# derived from a step stays a finite, non-zero number. A step of 5e-324 V rounds to 0 mV.
+MIN_SCALE = 1e-12
+MAX_SCALE = 1e12
+MAX_BASELINE = 1e12
+
+
+def calibration_problem(scale: float, baseline: float) -> str | None:
+    """Why a calibration cannot be kept, or None when it can."""
+    if not (math.isfinite(scale) and MIN_SCALE <= abs(scale) <= MAX_SCALE):
+        return f"scale must be between {MIN_SCALE:g} and {MAX_SCALE:g} in size (or its negative)"
+    if not (math.isfinite(baseline) and abs(baseline) <= MAX_BASELINE):
+        return f"baseline must lie between -{MAX_BASELINE:g} and {MAX_BASELINE:g}"
+    return None
 
 
 @dataclass(frozen=True)

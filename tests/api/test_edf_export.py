@@ -144,16 +144,22 @@ def test_short_leads_are_padded_to_whole_records(api, user_token):
             {
                 "sampling_frequency": 250,
                 "leads": [
-                    {"name": "I", "signal": [1], "calibration": {"unit": "V", "scale": 1e308}}
+                    {"name": "II", "signal": [1]},
+                    {"name": "EDF Annotations", "signal": [1]},
                 ],
             },
-            "beyond any number",
+            "reserves for annotations",
         ),
         (
             {
                 "sampling_frequency": 250,
                 "leads": [
-                    {"name": "I", "signal": [1], "calibration": {"unit": "V", "scale": 1e-20}}
+                    {
+                        "name": "I",
+                        "signal": [1],
+                        # a step of 1 pV around 1 mV: beyond 8 characters' precision
+                        "calibration": {"unit": "V", "scale": 1e-12, "baseline": 1e9},
+                    }
                 ],
             },
             "too fine",
@@ -165,8 +171,8 @@ def test_short_leads_are_padded_to_whole_records(api, user_token):
         "irregular frequency",
         "tiny frequency",
         "labels over 16 characters",
-        "infinite physical range",
-        "zero physical range",
+        "a lead named as the annotations",
+        "physical range too fine",
     ],
 )
 def test_what_edf_cannot_hold_is_a_422(api, user_token, body, reason):

@@ -10,7 +10,17 @@ from formats.leads import lead_names
 
 
 @pytest.mark.parametrize(
-    ("scale", "baseline"), [(0, 0), (math.inf, 0), (math.nan, 0), (1.0, math.inf), (1.0, math.nan)]
+    ("scale", "baseline"),
+    [
+        (0, 0),
+        (math.inf, 0),
+        (math.nan, 0),
+        (1.0, math.inf),
+        (1.0, math.nan),
+        (1e-316, 0),  # an EDF's physical range of 1E-316: rounds to 0 mV per step
+        (-1e306, 0),
+        (1.0, 1e300),
+    ],
 )
 def test_unusable_calibrations_are_dropped(scale, baseline):
     assert calibration("uV", scale, baseline) is None
@@ -38,6 +48,25 @@ def test_lead_names_drop_control_characters_and_fit_64_characters():
     assert names[0] == "ab"
     assert names[1] == "x" * 64
     assert names[2] == "x" * 62 + "-2" and len(set(names)) == 3
+
+
+def test_a_label_cut_to_64_characters_loses_the_space_it_ends_on():
+    """Found in review: cut after trimming, a name ended in a space no lead name may end in."""
+    assert lead_names(["x" * 63 + " y"]) == ["x" * 63]
+
+
+def test_labels_a_url_could_not_name_fall_back_to_the_channels_position():
+    """Found in review: a lead named "/x" was read at /leads//x/signal, which Werkzeug merges into
+    /leads/x/signal: another lead's samples."""
+    labels = ["/x", "x/", "a//b", ".", "a/../b", "V1/ref", "V1.2"]
+    assert lead_names(labels) == ["ch1", "ch2", "ch3", "ch4", "ch5", "V1/ref", "V1.2"]
+
+
+@pytest.mark.parametrize("name", ["/x", "x/", "a//b", ".", "..", "a/./b", "../II"])
+def test_uploads_refuse_lead_names_a_url_could_not_name(name):
+    body = {"leads": [{"name": name, "signal": [1, 2]}]}
+    with pytest.raises(ValidationError, match="lead name may not"):
+        EcgUpload.from_json(json.dumps(body).encode())
 
 
 def test_lead_names_are_unique_however_many_labels_repeat():

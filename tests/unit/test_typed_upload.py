@@ -115,7 +115,14 @@ REFUSED = {
     "id with a trailing newline": upload(id='"abc\\n"'),
     "lead name with a control character": upload(lead(name='"I\\u0007"')),
     "date without an offset": upload(date='"2024-05-01T10:00:00"'),
+    "date as seconds since 1970": upload(date='"1700000000"'),
+    "date as milliseconds since 1970": upload(date='"1714550400000"'),
     "zero scale": upload(lead(calibration='{"unit": "uV", "scale": 0}')),
+    "scale that rounds to 0 mV": upload(lead(calibration='{"unit": "uV", "scale": 5e-324}')),
+    "scale beyond any device": upload(lead(calibration='{"unit": "V", "scale": -1e306}')),
+    "baseline beyond any sample": upload(
+        lead(calibration='{"unit": "uV", "scale": 1, "baseline": 1e300}')
+    ),
     "infinite frequency": upload(sampling_frequency="1e999"),
     "frequency as a string": upload(sampling_frequency='"500"'),
     "repeated key, last is bad": b'{"leads": [{"name": "I", "signal": [7], "signal": [1.5]}]}',
