@@ -314,7 +314,16 @@ class FileUploadForm(BaseModel):
 
         Raises ``UnreadableFile`` or ``UnsupportedFile`` when the files are not a recording.
         """
-        recording = read_recording(uploaded_files())
+        files = uploaded_files()
+        if not files:
+            message = "send the recording as one or more 'file' parts"
+            raise ApiError(
+                400,
+                "validation_error",
+                f"{FILE_PART}: {message}",
+                [{"field": FILE_PART, "message": message}],
+            )
+        recording = read_recording(files)
         overrides = {"id": self.id, "date": self.date}
         return replace(recording, **{key: value for key, value in overrides.items() if value})
 

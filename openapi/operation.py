@@ -155,6 +155,15 @@ def parse_form(model: type[Model]) -> Model:
     try:
         return model.model_validate(request.form.to_dict(), strict=False)
     except RequestEntityTooLarge:
+        declared = request.content_length
+        if declared is not None and declared <= limit:
+            # Werkzeug's other two form limits raise the same error.
+            raise ApiError(
+                413,
+                "request_entity_too_large",
+                f"The form has more than {request.max_form_parts} parts, or a text field over "
+                f"{request.max_form_memory_size} bytes.",
+            ) from None
         raise too_large(limit) from None
     except ValidationError as failure:
         raise invalid_input(failure) from None

@@ -93,10 +93,27 @@ def test_unrecognised_files_are_a_415(api, user_token, content):
     assert response.json()["error"] in ("unsupported_file", "unreadable_file")
 
 
-def test_a_multipart_request_without_files_is_a_415(api, user_token):
+def test_a_multipart_request_without_files_is_a_400_naming_the_file_part(api, user_token):
+    """The media type is one the endpoint takes (not a 415): the form lacks its required part."""
     response = api.request("POST", "/api/v1/ecgs", user_token, files={"id": (None, "x")})
-    assert response.status_code == 415
-    assert response.json()["error"] == "unsupported_file"
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+    assert [detail["field"] for detail in response.json()["details"]] == ["file"]
+
+
+@pytest.mark.parametrize(
+    ("files", "named"),
+    [
+        ([("file", (f"{i}.hea", b"x")) for i in range(1001)], "1000 parts"),
+        ({"id": (None, "x" * 600_000)}, "a text field over 500000 bytes"),
+    ],
+    ids=["1001 parts", "600 kB id"],
+)
+def test_a_form_over_its_part_limits_is_told_which(api, user_token, files, named):
+    """Found in review: both were answered as a body over the 2 GiB file upload limit."""
+    response = api.request("POST", "/api/v1/ecgs", user_token, files=files)
+    assert response.status_code == 413
+    assert named in response.json()["message"]
 
 
 def test_unknown_form_fields_are_a_400(api, user_token, leads):

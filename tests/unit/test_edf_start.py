@@ -6,7 +6,7 @@ import edfio
 import numpy as np
 import pytest
 
-from formats import UploadedFile, read_recording
+from formats import UnreadableFile, UploadedFile, read_recording
 from formats.edf_export import ExportLead, plan, stream
 from tests.ecg_files import ecg_like
 
@@ -56,3 +56,41 @@ def test_a_time_keeping_annotation_followed_by_others_still_gives_the_fraction(t
     path.write_bytes(exported.replace(written, with_another, 1))
     assert edfio.read_edf(path).starttime == quarter.time()
     assert read_recording([UploadedFile("annotated.edf", path)]).date == quarter
+
+
+def exported_with(tmp_path, **fields: bytes):
+    """A valid export with header fields replaced: ``recording`` (bytes 88-168), ``date``
+    (168-176) and ``time`` (176-184)."""
+    samples = ecg_like(500, 4).astype(np.int32)
+    leads = [ExportLead("II", None, samples.size, [samples])]
+    exported = bytearray(b"".join(stream(plan(START, 500.0, leads), leads)))
+    for name, (start, stop) in {
+        "recording": (88, 168),
+        "date": (168, 176),
+        "time": (176, 184),
+    }.items():
+        if name in fields:
+            exported[start:stop] = fields[name].ljust(stop - start)
+    path = tmp_path / "patched.edf"
+    path.write_bytes(bytes(exported))
+    return [UploadedFile("patched.edf", path)]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"recording": b"Startdate 31-FEB-2016 X X X"},
+        {"recording": b"plain EDF", "date": b"31.02.16"},
+        {"time": b"23.59.60"},
+    ],
+    ids=["EDF+ date", "plain EDF date", "leap second"],
+)
+def test_a_start_that_is_no_date_makes_the_file_unreadable(tmp_path, fields):
+    """Found in review: the upload time took its place, a made-up acquisition date."""
+    with pytest.raises(UnreadableFile, match="is not a date and time"):
+        read_recording(exported_with(tmp_path, **fields))
+
+
+def test_an_anonymised_start_is_left_to_the_upload(tmp_path):
+    recording = read_recording(exported_with(tmp_path, recording=b"Startdate X X X X"))
+    assert recording.date > START
