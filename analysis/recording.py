@@ -17,7 +17,7 @@ from analysis.rhythm import RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
-ANALYSIS_VERSION = "2026.12.2"
+ANALYSIS_VERSION = "2026.12.3"
 PREFERRED_LEADS = ("II", "MLII", "I", "V5", "V2", "V1", "III", "aVF", "V4", "V6", "V3", "aVL")
 
 
@@ -97,7 +97,8 @@ class RecordingAnalysis:
             insights["rhythm_unavailable"] = "No lead is usable (see each lead's signal_quality)."
             return insights, np.empty(0, dtype=np.int64)
         try:
-            found = rhythm(self.beats, self.sampling_frequency)
+            lead_seconds = self.runs[self.detected_on].quality.samples / self.sampling_frequency
+            found = rhythm(self.beats, self.sampling_frequency, lead_seconds)
         except RhythmUnavailable as reason:
             insights["rhythm_unavailable"] = str(reason)
         else:

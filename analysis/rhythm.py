@@ -9,6 +9,13 @@ successive differences they take part in. Wrong detections at plausible distance
 noisy lead's variability is overstated (README, Validation). When no two
 consecutive intervals remain, the measures made of successive differences (RMSSD, pNN50, the
 irregularity) are absent, with the reason, rather than reported as zero.
+
+The Task Force's short-term standard is 5 minutes. Shorter recordings still agree with it for
+RMSSD from 10 s (a single standard ECG) and for SDNN from 30 s (Munoz et al., PLoS One 2015;
+10(9):e0138921, 3387 adults); below those lengths the measure is absent, with the reason (pNN50
+and the irregularity, made of the same successive differences as RMSSD, share its minimum).
+Intervals above 3000 ms are reported as pauses: a heart that stopped beating for that long, or
+beats that could not be detected (a lead off, noise); either way a reader must look.
 """
 
 from dataclasses import dataclass
@@ -22,6 +29,8 @@ BRADYCARDIA_BPM, TACHYCARDIA_BPM = 60.0, 100.0
 # a fifth of it (the 20 % criterion of Malik et al., 1989, applied as a count).
 IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
 MIN_BEATS = 3
+MIN_SECONDS_SUCCESSIVE = 10.0  # RMSSD, pNN50 and the irregularity
+MIN_SECONDS_SDNN = 30.0
 NO_SUCCESSIVE_DIFFERENCES = (
     "No two consecutive RR intervals lie between 200 and 3000 ms, so RMSSD, pNN50 and the "
     "irregularity, which compare consecutive intervals, cannot be computed."
@@ -33,6 +42,9 @@ class Rhythm:
     """The rhythm section of an ECG's insights."""
 
     beats: int
+    recording_seconds: float
+    intervals: int
+    pauses: dict[str, float | int | None]
     heart_rate_bpm: dict[str, float]
     rr_ms: dict[str, float | None]
     pnn50_percent: float | None
@@ -45,8 +57,9 @@ class RhythmUnavailable(ValueError):
     """Why there is no rhythm section (a sentence)."""
 
 
-def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
-    """The rhythm of ``beats`` (sample indices, sorted); RhythmUnavailable if too few."""
+def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: float) -> Rhythm:
+    """The rhythm of ``beats`` (sample indices, sorted) in a recording that lasts
+    ``recording_seconds``; RhythmUnavailable if too few."""
     if beats.size < MIN_BEATS:
         raise RhythmUnavailable(
             f"{beats.size} heartbeats were found; the rhythm needs at least {MIN_BEATS}."
@@ -58,13 +71,23 @@ def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
         raise RhythmUnavailable("Fewer than 2 of the RR intervals lie between 200 and 3000 ms.")
     # Successive differences only between two adjacent intervals that were both kept.
     adjacent = possible[1:] & possible[:-1]
-    successive = np.diff(intervals)[adjacent]
+    successive, previous = np.diff(intervals)[adjacent], intervals[:-1][adjacent]
+    gaps = variability_gaps(recording_seconds, successive.size)
+    if recording_seconds < MIN_SECONDS_SUCCESSIVE:
+        successive, previous = successive[:0], previous[:0]
     window = min(WINDOW_INTERVALS, rr.size)
     window_means = np.convolve(rr, np.ones(window) / window, mode="valid")
     mean_rr = float(rr.mean())
     mean_bpm = round(60000.0 / mean_rr, 1)  # classified as reported: 59.96 is 60.0, normal
+    pauses = intervals[intervals > MAX_RR_MS]
     return Rhythm(
         beats=int(beats.size),
+        recording_seconds=round(recording_seconds, 1),
+        intervals=int(rr.size),
+        pauses={
+            "count": int(pauses.size),
+            "longest_ms": round(float(pauses.max()), 1) if pauses.size else None,
+        },
         heart_rate_bpm={
             "mean": mean_bpm,
             "min": round(60000.0 / float(window_means.max()), 1),
@@ -72,7 +95,9 @@ def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
         },
         rr_ms={
             "mean": round(mean_rr, 1),
-            "sdnn": round(float(rr.std(ddof=1)), 1),
+            "sdnn": round(float(rr.std(ddof=1)), 1)
+            if recording_seconds >= MIN_SECONDS_SDNN
+            else None,
             "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else None,
         },
         pnn50_percent=round(float(np.mean(np.abs(successive) > 50 + 1e-6) * 100), 1)
@@ -83,9 +108,29 @@ def rhythm(beats: np.ndarray, sampling_frequency: float) -> Rhythm:
         else "tachycardia"
         if mean_bpm > TACHYCARDIA_BPM
         else "normal",
-        irregular=is_irregular(successive, intervals[:-1][adjacent]),
-        variability_unavailable=None if successive.size else NO_SUCCESSIVE_DIFFERENCES,
+        irregular=is_irregular(successive, previous),
+        variability_unavailable=" ".join(gaps) or None,
     )
+
+
+def variability_gaps(recording_seconds: float, differences: int) -> list[str]:
+    """Why each absent measure of variability is absent, a sentence each, for a recording with
+    ``differences`` successive differences of kept intervals."""
+    lasts = f"this recording lasts {recording_seconds:.1f} s."
+    gaps = []
+    if recording_seconds < MIN_SECONDS_SDNN:
+        gaps.append(
+            f"SDNN needs at least {MIN_SECONDS_SDNN:g} s of recording (Munoz et al. 2015; the "
+            f"Task Force's standard is 5 minutes); {lasts}"
+        )
+    if recording_seconds < MIN_SECONDS_SUCCESSIVE:
+        gaps.append(
+            f"RMSSD, pNN50 and the irregularity need at least {MIN_SECONDS_SUCCESSIVE:g} s of "
+            f"recording (Munoz et al. 2015); {lasts}"
+        )
+    elif not differences:
+        gaps.append(NO_SUCCESSIVE_DIFFERENCES)
+    return gaps
 
 
 def is_irregular(successive: np.ndarray, previous: np.ndarray) -> bool | None:

@@ -53,8 +53,10 @@ def rhythms() -> dict:
     """Each record's rhythm from the service beside the one its reference beats give."""
     figures = {}
     for record in mitdb.RECORDS:
-        insights, _ = analyse({"MLII": mitdb.signal(record)}, mitdb.SAMPLING_FREQUENCY)
-        reference = rhythm(mitdb.reference_beats(record), mitdb.SAMPLING_FREQUENCY)
+        signal = mitdb.signal(record)
+        insights, _ = analyse({"MLII": signal}, mitdb.SAMPLING_FREQUENCY)
+        seconds = signal.size / mitdb.SAMPLING_FREQUENCY
+        reference = rhythm(mitdb.reference_beats(record), mitdb.SAMPLING_FREQUENCY, seconds)
         found = insights["rhythm"]
         figures[record] = {
             "service": {"heart_rate_bpm": found["heart_rate_bpm"]["mean"], **found["rr_ms"]},

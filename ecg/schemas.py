@@ -133,32 +133,52 @@ class RrIntervals(BaseModel):
     below 200 or above 3000 ms."""
 
     mean: float
-    sdnn: float = Field(description="Standard deviation of the intervals (n - 1).")
-    rmssd: float | None = Field(
-        description="Root mean square of successive differences; null when no two consecutive "
-        "intervals were kept (see variability_unavailable)."
+    sdnn: float | None = Field(
+        description="Standard deviation of the intervals (n - 1); null for a recording under "
+        "30 s (see variability_unavailable)."
     )
+    rmssd: float | None = Field(
+        description="Root mean square of successive differences; null for a recording under "
+        "10 s, or when no two consecutive intervals were kept (see variability_unavailable)."
+    )
+
+
+class Pauses(BaseModel):
+    """RR intervals above 3000 ms, which the rate and the variability leave out: the heart
+    paused (sinus arrest, block), or beats went undetected (a lead off, noise)."""
+
+    count: int
+    longest_ms: float | None = Field(description="The longest such interval; null if none.")
 
 
 class RhythmOut(BaseModel):
     """The rhythm, from the beats of the whole recording."""
 
     beats: int = Field(description="Heartbeats detected.")
+    # Absent from rhythms of analyses before 2026.12.3, until `flask reanalyse` has run.
+    recording_seconds: float | None = Field(
+        None, description="How long the lead the beats were detected on lasts, in seconds."
+    )
+    intervals: int | None = Field(
+        None, description="RR intervals kept (those between 200 and 3000 ms)."
+    )
+    pauses: Pauses | None = None
     heart_rate_bpm: HeartRate
     rr_ms: RrIntervals
     pnn50_percent: float | None = Field(
-        description="Share of successive RR differences above 50 ms, in percent; null when "
-        "there are none (see variability_unavailable)."
+        description="Share of successive RR differences above 50 ms, in percent; null as rmssd "
+        "is (see variability_unavailable)."
     )
     classification: Literal["bradycardia", "normal", "tachycardia"] = Field(
         description="Mean heart rate below 60 bpm, 60 to 100, above 100."
     )
     irregular: bool | None = Field(
         description="More than 20 % of successive RR intervals differ from the previous by more "
-        "than 20 % of it; null when there are no successive differences."
+        "than 20 % of it; null as rmssd is."
     )
     variability_unavailable: str | None = Field(
-        None, description="Why rmssd, pnn50_percent and irregular are null, when they are."
+        None,
+        description="Why sdnn, rmssd, pnn50_percent and irregular are null, when they are.",
     )
     leads_used: list[str] = Field(description="The leads the beats were detected on.")
 

@@ -92,13 +92,16 @@ def test_a_flat_threshold_follows_the_calibration():
     assert "flat_line" not in quality(tiny, calibration=Calibration("mV", 1.0))["problems"]
 
 
+MINUTE = 60.0  # a recording long enough for every measure of variability
+
+
 def beats_at(intervals_ms: list[float], sampling_frequency: float = 500) -> np.ndarray:
     return np.round(np.cumsum([0, *intervals_ms]) * sampling_frequency / 1000).astype(np.int64)
 
 
 def test_the_rhythm_of_known_rr_intervals():
     intervals = [800, 850] * 10  # 20 intervals alternating by 50 ms
-    found = rhythm(beats_at(intervals), 500)
+    found = rhythm(beats_at(intervals), 500, MINUTE)
     assert found.beats == 21
     assert found.rr_ms == {
         "mean": 825.0,
@@ -115,32 +118,32 @@ def test_the_rhythm_of_known_rr_intervals():
     ("interval", "classification"), [(1200, "bradycardia"), (500, "tachycardia"), (900, "normal")]
 )
 def test_the_classification_follows_the_mean_rate(interval, classification):
-    assert rhythm(beats_at([interval] * 12), 500).classification == classification
+    assert rhythm(beats_at([interval] * 12), 500, MINUTE).classification == classification
 
 
 def test_the_classification_is_of_the_rate_as_reported():
     """Found in review: a mean of 59.96 bpm was reported as 60.0 and called bradycardia."""
     beats = np.round(np.arange(21) * 1000.7).astype(np.int64)  # at 1000 Hz
-    found = rhythm(beats, 1000)
+    found = rhythm(beats, 1000, MINUTE)
     assert (found.heart_rate_bpm["mean"], found.classification) == (60.0, "normal")
 
 
 def test_min_and_max_rates_are_over_ten_intervals():
     intervals = [1000] * 10 + [500] * 10
-    found = rhythm(beats_at(intervals), 500)
+    found = rhythm(beats_at(intervals), 500, MINUTE)
     assert (found.heart_rate_bpm["min"], found.heart_rate_bpm["max"]) == (60.0, 120.0)
 
 
 def test_impossible_intervals_are_excluded_and_irregularity_is_flagged():
     intervals = [800, 100, 700, 1200, 600, 1100, 650, 5000, 900, 500, 1000, 700]
-    found = rhythm(beats_at(intervals), 500)
+    found = rhythm(beats_at(intervals), 500, MINUTE)
     assert found.rr_ms["mean"] == round(np.mean([i for i in intervals if 200 <= i <= 3000]), 1)
     assert found.irregular is True
 
 
 def test_variability_without_two_consecutive_kept_intervals_is_absent_with_a_reason():
     intervals = [800, 150, 820, 150, 790, 150, 810]  # every other one a doubled detection
-    found = rhythm(beats_at(intervals), 500)
+    found = rhythm(beats_at(intervals), 500, MINUTE)
     assert found.rr_ms["mean"] == 805.0 and found.heart_rate_bpm["mean"] == 74.5
     assert (found.rr_ms["rmssd"], found.pnn50_percent, found.irregular) == (None, None, None)
     assert "consecutive" in found.variability_unavailable
@@ -149,15 +152,48 @@ def test_variability_without_two_consecutive_kept_intervals_is_absent_with_a_rea
     assert shown.variability_unavailable == found.variability_unavailable
 
 
+@pytest.mark.parametrize(
+    ("seconds", "sdnn", "rmssd", "reasons"),
+    [
+        (2.0, False, False, ["30 s", "10 s"]),
+        (10.0, False, True, ["30 s"]),
+        (30.0, True, True, []),
+    ],
+)
+def test_variability_needs_the_recording_lengths_found_to_agree_with_five_minutes(
+    seconds, sdnn, rmssd, reasons
+):
+    """Found in review: a 2-second strip gave an RMSSD of one successive difference. Munoz et
+    al. (2015) found RMSSD valid from one 10 s ECG, SDNN from 30 s."""
+    found = rhythm(beats_at([800, 850, 800]), 500, seconds)
+    assert (found.rr_ms["sdnn"] is not None, found.rr_ms["rmssd"] is not None) == (sdnn, rmssd)
+    assert (found.pnn50_percent is not None, found.irregular is not None) == (rmssd, rmssd)
+    assert found.recording_seconds == seconds and found.intervals == 3
+    unavailable = found.variability_unavailable or ""
+    assert [minimum for minimum in ("30 s", "10 s") if f"at least {minimum}" in unavailable] == (
+        reasons
+    )
+
+
+def test_pauses_over_three_seconds_are_reported_and_left_out_of_the_rate():
+    """Found in review: a 4-second pause left no trace; the rate and SDNN hid it."""
+    found = rhythm(beats_at([1000] * 10 + [4000] + [1000] * 10 + [6500]), 500, MINUTE)
+    assert found.pauses == {"count": 2, "longest_ms": 6500.0}
+    assert found.heart_rate_bpm == {"mean": 60.0, "min": 60.0, "max": 60.0}
+    assert found.intervals == 20
+    assert rhythm(beats_at([1000] * 12), 500, MINUTE).pauses == {"count": 0, "longest_ms": None}
+
+
 def test_too_few_beats_is_unavailable_with_a_reason():
     with pytest.raises(RhythmUnavailable, match="at least 3"):
-        rhythm(np.array([10, 400]), 500)
+        rhythm(np.array([10, 400]), 500, MINUTE)
 
 
 @needs_records
 def test_record_100_matches_the_rate_and_variability_of_its_reference_beats():
-    detected = rhythm(detect_all(mitdb.signal("100"), 360), 360)
-    reference = rhythm(mitdb.reference_beats("100"), 360)
+    seconds = mitdb.signal("100").size / 360
+    detected = rhythm(detect_all(mitdb.signal("100"), 360), 360, seconds)
+    reference = rhythm(mitdb.reference_beats("100"), 360, seconds)
     assert abs(detected.heart_rate_bpm["mean"] - reference.heart_rate_bpm["mean"]) <= 0.5
     assert abs(detected.rr_ms["sdnn"] - reference.rr_ms["sdnn"]) <= 2
     assert abs(detected.rr_ms["rmssd"] - reference.rr_ms["rmssd"]) <= 2
