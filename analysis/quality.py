@@ -2,8 +2,13 @@
 
 - ``flat_line``: a disconnected lead: in most 2-second windows the signal moves less than
   20 µV (2 steps when the lead has no calibration in volts);
-- ``saturated``: clipped at the recording's limits: more than 1 % of the samples sit at the
-  lead's own minimum or maximum (a real ECG touches its extremes at a few peaks);
+- ``saturated``: clipped at the recording's limits: more than 1 % of the samples sit on
+  plateaus (runs of at least 8 ms and 2 samples) at the lead's own minimum or maximum, where
+  that extreme lies at least 5 % of the lead's range from its resting level (the median of its
+  blocks' medians). A real ECG touches its extremes at a few peaks; a noise-free simulator at
+  every beat, but for a sample at a time, and its resting level may be its minimum; a clipped
+  one stays on the rail while the signal lies beyond it. (A baseline clipped flat at a rail
+  looks like a noise-free one and is not told apart.)
 - ``noisy``: in the typical 2-second window, the root mean square of the second difference is
   more than 10 % of the window's range (clean leads of the MIT-BIH records: 1-3 %; the same with
   white noise of 10 % of their range: 17 %; a low-voltage lead of 0.3 mV with 10 µV of noise,
@@ -16,6 +21,8 @@
 Without a sampling frequency (or below 1 Hz) noise cannot be judged.
 """
 
+import statistics
+
 import numpy as np
 
 from recordings.model import Calibration
@@ -24,6 +31,10 @@ WINDOW_SECONDS = 2.0
 FLAT_MILLIVOLTS = 0.02
 FLAT_STEPS = 2
 SATURATED_SHARE = 0.01
+PLATEAU_SECONDS = 0.008
+PLATEAU_SAMPLES = 2
+CLIPPED_FROM_REST = 0.05  # of the range: how far a rail lies from the resting level
+LEVEL_STRIDE = 4  # every 4th sample is enough to find the resting level
 NOISE_RATIO = 0.10
 NOISE_REFERENCE_HZ = 360.0
 MIN_SECONDS = 2.0
@@ -49,7 +60,12 @@ class SignalQuality:
             if sampling_frequency
             else WINDOWLESS_SAMPLES
         )
+        self.plateau = max(
+            PLATEAU_SAMPLES,
+            round(PLATEAU_SECONDS * sampling_frequency) if sampling_frequency else 0,
+        )
         self.flat_below = flat_threshold(calibration)
+        self.levels: list[float] = []  # each block's median, of every LEVEL_STRIDE-th sample
         self.pending = np.empty(0, dtype=np.int32)
         self.samples = 0
         self.low = self.high = None
@@ -72,13 +88,15 @@ class SignalQuality:
     def _extremes(self, samples: np.ndarray) -> None:
         low, high = int(samples.min()), int(samples.max())
         if self.low is None or low < self.low:
-            self.low, self.at_low = low, int(np.count_nonzero(samples == low))
+            self.low, self.at_low = low, plateau_samples(samples, low, self.plateau)
         elif low == self.low:
-            self.at_low += int(np.count_nonzero(samples == low))
+            self.at_low += plateau_samples(samples, low, self.plateau)
         if self.high is None or high > self.high:
-            self.high, self.at_high = high, int(np.count_nonzero(samples == high))
+            self.high, self.at_high = high, plateau_samples(samples, high, self.plateau)
         elif high == self.high:
-            self.at_high += int(np.count_nonzero(samples == high))
+            self.at_high += plateau_samples(samples, high, self.plateau)
+        every = samples[::LEVEL_STRIDE]
+        self.levels.append(float(np.partition(every, every.size // 2)[every.size // 2]))
 
     def _windows(self, windows: np.ndarray) -> None:
         # float64 first: second differences of 32-bit samples can overflow 64-bit squares
@@ -108,11 +126,23 @@ class SignalQuality:
         flat = self.flat_windows > self.windows / 2
         if flat:
             problems.append("flat_line")
-        elif (self.at_low + self.at_high) / self.samples > SATURATED_SHARE:
+        elif (
+            self.at_low + self.at_high > SATURATED_SHARE * self.samples
+            and self._clipped() > SATURATED_SHARE * self.samples
+        ):
             problems.append("saturated")
         if self.sampling_frequency and not flat and self._noise() > self._noise_bound():
             problems.append("noisy")
         return {"usable": not problems, "problems": problems}
+
+    def _clipped(self) -> int:
+        """The samples on plateaus at an extreme far enough from the resting level to be a
+        rail rather than the baseline."""
+        rest = statistics.median(self.levels)  # a list of floats: np.median costs 40 µs
+        far = CLIPPED_FROM_REST * (self.high - self.low)
+        return (self.at_low if rest - self.low >= far else 0) + (
+            self.at_high if self.high - rest >= far else 0
+        )
 
     def _noise(self) -> float:
         """The median window's noise ratio (sorted by hand: np.median costs more than the rest
@@ -125,3 +155,14 @@ class SignalQuality:
 
     def _noise_bound(self) -> float:
         return NOISE_RATIO * max(1.0, NOISE_REFERENCE_HZ / self.sampling_frequency)
+
+
+def plateau_samples(samples: np.ndarray, value: int, shortest: int) -> int:
+    """How many samples equal ``value`` in runs of at least ``shortest`` (within the block).
+    Works on the positions of those samples, usually a handful, not on a mask of the block."""
+    at = np.flatnonzero(samples == value)
+    if at.size < shortest:
+        return 0
+    last_of_runs = np.flatnonzero(np.diff(at) != 1)
+    runs = np.diff(np.concatenate(([-1], last_of_runs, [at.size - 1])))
+    return int(runs[runs >= shortest].sum())

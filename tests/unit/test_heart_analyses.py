@@ -62,6 +62,36 @@ def test_damaged_leads_are_unusable_and_say_why(damage, problem):
     assert problem in verdict["problems"]
 
 
+def simulated_ecg(sampling_frequency: float, seconds: float = 10.0) -> np.ndarray:
+    """A noise-free simulator's lead, in µV: P, QRS and T as Gaussians on a zero baseline."""
+    t = np.arange(round(sampling_frequency * seconds)) / sampling_frequency
+    lead = np.zeros_like(t)
+    for beat in np.arange(0.3, seconds, 1.0):
+        for height, offset, width in ((150, -0.2, 0.025), (1000, 0, 0.01), (300, 0.3, 0.04)):
+            lead += height * np.exp(-((t - beat - offset) ** 2) / (2 * width**2))
+    return np.round(lead).astype(np.int64)
+
+
+@pytest.mark.parametrize("sampling_frequency", [100, 250, 500, 1000])
+def test_a_noise_free_simulator_is_not_taken_for_a_clipped_lead(sampling_frequency):
+    """Found in review: its zero baseline held half the samples at the lead's minimum, and
+    identical beats one sample each at its maximum: both read as clipping, so no rhythm."""
+    lead = simulated_ecg(sampling_frequency)
+    calibration = Calibration("uV", 1.0)
+    assert quality(lead, sampling_frequency, calibration) == {"usable": True, "problems": []}
+
+
+@needs_records
+@pytest.mark.parametrize("sampling_frequency", [100, 360])
+def test_a_lead_clipped_at_half_its_r_waves_is_saturated(sampling_frequency):
+    lead = mitdb.signal("100").astype(np.float64)
+    if sampling_frequency != 360:
+        lead = resample_poly(lead, sampling_frequency, 360)
+    rest, tall = np.median(lead), np.percentile(lead, 99.9)
+    clipped = np.round(np.minimum(lead, rest + 0.5 * (tall - rest))).astype(np.int64)
+    assert quality(clipped, sampling_frequency)["problems"] == ["saturated"]
+
+
 @needs_records
 @pytest.mark.parametrize("sampling_frequency", [100, 128, 250])
 def test_at_slower_rates_real_leads_stay_usable_and_pure_noise_does_not(sampling_frequency):
