@@ -8,6 +8,13 @@ whole history (exponential averages, a mean of recent intervals), so no overlap 
 result provably the same as analysing the whole signal at once; with these two figures it is
 the same, within a sample, on every validation record (tested), where shorter segments or
 contexts differed on some.
+
+Detections are only beats if they look alike: each QRS (the 200 ms around it) is compared with
+the next two, and counts as alike when it correlates with either by at least 0.66, the template
+threshold of Orphanidou et al. (IEEE J Biomed Health Inform 2015;19(3):832-838). Two neighbours,
+not one template, so that bigeminy (every other beat ectopic) still matches. On the MIT-BIH
+validation records 88-100 % of beats are alike; on band-limited noise, which the quality
+verdict cannot tell from an ECG, 0-30 %.
 """
 
 import numpy as np
@@ -22,6 +29,8 @@ MIN_SAMPLING_FREQUENCY = 100.0
 DETECTION_HZ = 1000.0
 # Two detections closer than this are one beat seen from two segments (no heart beats faster).
 REFRACTORY_SECONDS = 0.2
+QRS_HALF_SECONDS = 0.1
+ALIKE_CORRELATION = 0.66
 
 
 class BeatDetector:
@@ -39,6 +48,8 @@ class BeatDetector:
         self.buffer_start = 0  # index in the lead of buffer[0]
         self.final_until = 0  # beats before this index are decided
         self.found: list[np.ndarray] = []
+        self.qrs_half = round(QRS_HALF_SECONDS * sampling_frequency)
+        self.compared = self.alike = 0  # beats compared with their neighbours, and alike
 
     def update(self, samples: np.ndarray) -> None:
         self.buffer = np.concatenate([self.buffer, self._averaged_down(samples)])
@@ -48,7 +59,7 @@ class BeatDetector:
             if self.buffer_start + self.buffer.size < core_end + self.overlap:
                 return
             window = self.buffer[: context + self.segment + self.overlap]
-            self._keep(self._detect(window), core_end)
+            self._compare(window, self._keep(self._detect(window), core_end))
             keep_from = max(self.buffer_start, self.final_until - self.overlap)
             self.buffer = self.buffer[keep_from - self.buffer_start :]
             self.buffer_start = keep_from
@@ -70,8 +81,9 @@ class BeatDetector:
         except ValueError:  # a window sleepecg cannot filter: no beats found in it
             return np.empty(0, dtype=np.int64)
 
-    def _keep(self, detected: np.ndarray, core_end: int | None) -> None:
-        """Keep the detections in [final_until, core_end) and mark them decided."""
+    def _keep(self, detected: np.ndarray, core_end: int | None) -> np.ndarray:
+        """Keep the detections in [final_until, core_end) and mark them decided; return them,
+        as indices in the buffer."""
         beats = detected + self.buffer_start
         beats = beats[beats >= self.final_until]
         if core_end is not None:
@@ -82,14 +94,40 @@ class BeatDetector:
         self.found.append(beats)
         if core_end is not None:
             self.final_until = core_end
+        return beats - self.buffer_start
+
+    def _compare(self, window: np.ndarray, beats: np.ndarray) -> None:
+        similarity = neighbour_similarity(window, beats, self.qrs_half)
+        self.compared += similarity.size
+        self.alike += int(np.count_nonzero(similarity >= ALIKE_CORRELATION))
+
+    def alike_share(self) -> float | None:
+        """The share of compared beats that look like a neighbour; None if none was compared."""
+        return self.alike / self.compared if self.compared else None
 
     def result(self) -> np.ndarray:
         """Every beat's sample index in the lead, in order."""
         if self.buffer.size:
-            self._keep(self._detect(self.buffer), None)
+            self._compare(self.buffer, self._keep(self._detect(self.buffer), None))
             self.buffer = np.empty(0, dtype=np.float64)
         beats = np.concatenate(self.found) if self.found else np.empty(0, dtype=np.int64)
         return beats * self.factor + self.factor // 2 if self.factor > 1 else beats
+
+
+def neighbour_similarity(signal: np.ndarray, beats: np.ndarray, half: int) -> np.ndarray:
+    """For each beat with two more after it (and room for its QRS window), the higher
+    correlation of its QRS window, ``half`` samples each side, with the next beat's and the
+    one after."""
+    beats = beats[(beats >= half) & (beats < signal.size - half)]
+    if beats.size < 3:
+        return np.empty(0)
+    windows = signal[beats[:, None] + np.arange(-half, half + 1)]
+    windows = windows - windows.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(windows, axis=1, keepdims=True)
+    windows = windows / np.where(norms > 0, norms, 1.0)  # a flat window correlates with none
+    next_one = np.einsum("ij,ij->i", windows[:-2], windows[1:-1])
+    one_after = np.einsum("ij,ij->i", windows[:-2], windows[2:])
+    return np.maximum(next_one, one_after)
 
 
 def detect_all(signal: np.ndarray, sampling_frequency: float) -> np.ndarray:

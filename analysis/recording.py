@@ -5,7 +5,9 @@ Heartbeats are detected on one lead: the first usable one in a clinical preferen
 then the other limb and precordial leads whose QRS is usually tall), read first. Detecting on
 every lead would multiply the cost (a 24-hour Holter's three leads: three times 5 s of CPU) for
 no measured gain on the validation records, which have one lead; a lead that turns out unusable
-hands detection to the next in the order.
+hands detection to the next in the order, and so does one whose detections do not look alike
+(fewer than half of them like a neighbour: noise the quality verdict let through, see
+analysis.beats).
 """
 
 import numpy as np
@@ -17,7 +19,8 @@ from analysis.rhythm import RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
-ANALYSIS_VERSION = "2026.12.3"
+ANALYSIS_VERSION = "2026.12.4"
+MIN_ALIKE_SHARE = 0.5  # of a lead's beats, for its detections to be beats
 PREFERRED_LEADS = ("II", "MLII", "I", "V5", "V2", "V1", "III", "aVF", "V4", "V6", "V3", "aVL")
 
 
@@ -56,6 +59,7 @@ class RecordingAnalysis:
         self.runs: dict[int, LeadRun] = {}
         self.detected_on: int | None = None  # the lead whose beats count
         self.beats = np.empty(0, dtype=np.int64)
+        self.unlike_beats: str | None = None  # why the first lead detected on was passed over
 
     def reading_order(self) -> list[int]:
         """Leads in the order to read them: the preferred lead for detection first."""
@@ -69,10 +73,18 @@ class RecordingAnalysis:
         return run
 
     def lead_done(self, index: int, results: dict) -> None:
-        """Keep the lead's beats if it was detected on and is usable."""
+        """Keep the lead's beats if it was detected on, is usable and its beats look alike."""
         run = self.runs[index]
         if run.detector is not None and results["signal_quality"]["usable"]:
-            self.detected_on, self.beats = index, run.detector.result()
+            beats, alike = run.detector.result(), run.detector.alike_share()
+            if alike is None or alike >= MIN_ALIKE_SHARE:
+                self.detected_on, self.beats = index, beats
+            elif self.unlike_beats is None:
+                self.unlike_beats = (
+                    f"The beats detected on {self.recording.leads[index].name} do not look "
+                    f"alike: {alike:.0%} resemble a neighbour, where an ECG's mostly do, so the "
+                    "lead holds noise rather than QRS complexes."
+                )
         run.detector = None
 
     def finish(self) -> tuple[dict, np.ndarray]:
@@ -94,7 +106,9 @@ class RecordingAnalysis:
             )
             return insights, np.empty(0, dtype=np.int64)
         if self.detected_on is None:
-            insights["rhythm_unavailable"] = "No lead is usable (see each lead's signal_quality)."
+            insights["rhythm_unavailable"] = (
+                self.unlike_beats or "No lead is usable (see each lead's signal_quality)."
+            )
             return insights, np.empty(0, dtype=np.int64)
         try:
             lead_seconds = self.runs[self.detected_on].quality.samples / self.sampling_frequency

@@ -14,20 +14,10 @@ import time
 import numpy as np
 
 from analysis import LeadAnalyses
-from analysis.recording import RecordingAnalysis
 from analysis.rhythm import rhythm
 from bench.benchmark import SAMPLING_FREQUENCY, standard_ecg_leads
-from recordings.ingest import analyse_leads
-from recordings.model import LeadInput, Recording
 from tests import mitdb
-
-
-def analyse(signals: dict[str, np.ndarray], sampling_frequency: float) -> tuple[dict, np.ndarray]:
-    leads = [LeadInput(name, lambda s=signal: [s]) for name, signal in signals.items()]
-    recording = Recording(leads, sampling_frequency)
-    analysis = RecordingAnalysis(recording)
-    analyse_leads(recording, analysis)
-    return analysis.finish()
+from tests.analysed import analyse
 
 
 def validation() -> dict:
