@@ -49,6 +49,7 @@ from recordings.model import (
     Calibration,
     LeadInput,
     Recording,
+    name_key,
     unaddressable,
 )
 
@@ -170,7 +171,9 @@ class EcgUpload(EcgFields):
     def _lead_names_are_unique(cls, leads: list[LeadUpload]) -> list[LeadUpload]:
         duplicates = repeated_names([lead.name for lead in leads])
         if duplicates:
-            raise ValueError(f"lead names must be unique; repeated: {', '.join(duplicates)}")
+            raise ValueError(
+                f"lead names must be unique in any case; repeated: {', '.join(duplicates)}"
+            )
         return leads
 
     @classmethod
@@ -228,7 +231,9 @@ def count_mismatch(number_of_samples: int | None, length: int) -> str | None:
 
 
 def repeated_names(names: list[str]) -> list[str]:
-    return sorted({name for name in names if names.count(name) > 1})
+    """The names that another name repeats in any case or Unicode form (``name_key``)."""
+    keys = [name_key(name) for name in names]
+    return sorted({name for name, key in zip(names, keys, strict=True) if keys.count(key) > 1})
 
 
 # The upload's structure for msgspec: each signal's raw text, every other field as raw JSON for

@@ -2,7 +2,7 @@
 
 import re
 
-from recordings.model import MAX_LEAD_NAME_LENGTH, NOT_IN_NAMES, unaddressable
+from recordings.model import MAX_LEAD_NAME_LENGTH, NOT_IN_NAMES, name_key, unaddressable
 
 UNNAMEABLE = re.compile(f"[{NOT_IN_NAMES}]")
 
@@ -10,7 +10,7 @@ UNNAMEABLE = re.compile(f"[{NOT_IN_NAMES}]")
 def lead_names(labels: list[str]) -> list[str]:
     """Names for channels: each label trimmed (the characters no name may hold, NOT_IN_NAMES,
     dropped), cut to MAX_LEAD_NAME_LENGTH, ``ch<position>`` when nothing is left or a URL could
-    not name it (``unaddressable``), ``-2``, ``-3``... after repeats.
+    not name it (``unaddressable``), ``-2``, ``-3``... after repeats in any case (``name_key``).
 
     Linear in the number of labels, however many repeat: a hostile header can declare
     thousands of channels with one label before the channel limit is checked.
@@ -23,11 +23,11 @@ def lead_names(labels: list[str]) -> list[str]:
         if not base or unaddressable(base):
             base = f"ch{position}"
         name = base
-        while name in taken:
-            suffix = next_suffix.get(base, 2)
-            next_suffix[base] = suffix + 1
+        while name_key(name) in taken:
+            suffix = next_suffix.get(name_key(base), 2)
+            next_suffix[name_key(base)] = suffix + 1
             tail = f"-{suffix}"
             name = base[: MAX_LEAD_NAME_LENGTH - len(tail)].rstrip() + tail
-        taken.add(name)
+        taken.add(name_key(name))
         names.append(name)
     return names

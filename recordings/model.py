@@ -2,6 +2,7 @@
 
 import math
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ def unaddressable(name: str) -> str | None:
     if "." in segments or ".." in segments:
         return "a lead name may not hold '.' or '..' between slashes"
     return None
+
+
+def name_key(name: str) -> str:
+    """What two lead names of one ECG may not share: "II" and "ii", or "é" composed and
+    decomposed, would be two leads a reader takes for one."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")

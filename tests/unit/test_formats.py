@@ -69,6 +69,18 @@ def test_uploads_refuse_lead_names_a_url_could_not_name(name):
         EcgUpload.from_json(json.dumps(body).encode())
 
 
+def test_labels_that_differ_only_in_case_or_unicode_form_are_told_apart():
+    """Found in review: "II" and "ii", or "é" composed and decomposed, were two leads."""
+    assert lead_names(["II", "ii", "\u00e9", "e\u0301"]) == ["II", "ii-2", "\u00e9", "e\u0301-2"]
+
+
+@pytest.mark.parametrize("names", [["II", "ii"], ["\u00e9", "e\u0301"]], ids=["case", "NFD"])
+def test_uploads_refuse_lead_names_repeated_in_another_case_or_form(names):
+    body = {"leads": [{"name": name, "signal": [1, 2]} for name in names]}
+    with pytest.raises(ValidationError, match="unique in any case"):
+        EcgUpload.from_json(json.dumps(body).encode())
+
+
 def test_lead_names_are_unique_however_many_labels_repeat():
     names = lead_names(["II"] * 3000 + ["II-2"])
     assert len(set(names)) == 3001
