@@ -170,7 +170,22 @@ def parse_form(model: type[Model]) -> Model:
 
 
 def parse_query(model: type[Model]) -> Model:
-    """Validate the query string against a model (values arrive as strings, so lax mode)."""
+    """Validate the query string against a model (values arrive as strings, so lax mode).
+
+    A parameter the model does not know, or one given twice, is a 400: ``render?lead=II`` (for
+    ``leads``) would otherwise draw every lead, and ``limit=1&limit=500`` take one of the two.
+    """
+    known = {field.alias or name for name, field in model.model_fields.items()}
+    problems = [
+        {"field": name, "message": "unknown query parameter"}
+        for name in sorted(set(request.args) - known)
+    ] + [
+        {"field": name, "message": "given more than once"}
+        for name in sorted(set(request.args) & known)
+        if len(request.args.getlist(name)) > 1
+    ]
+    if problems:
+        raise validation_error(problems)
     try:
         return model.model_validate(request.args.to_dict(), strict=False)
     except ValidationError as failure:
@@ -184,14 +199,26 @@ def invalid_input(failure: ValidationError) -> ApiError:
         return ApiError(
             400, "malformed_json", f"The request body is not valid JSON: {problems[0]['msg']}."
         )
-    details = [
-        {
-            "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
-            "message": problem["msg"].removeprefix("Value error, "),
-        }
-        for problem in problems[:MAX_ERROR_DETAILS]
-    ]
-    first = details[0]
+    return validation_error(
+        [
+            {
+                "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
+                "message": problem["msg"].removeprefix("Value error, "),
+            }
+            for problem in problems
+        ]
+    )
+
+
+def validation_error(problems: list[dict]) -> ApiError:
+    """A 400 listing each ``{field, message}`` (the first MAX_ERROR_DETAILS), the first in its
+    message."""
+    first = problems[0]
     others = len(problems) - 1
     more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
-    return ApiError(400, "validation_error", f"{first['field']}: {first['message']}{more}", details)
+    return ApiError(
+        400,
+        "validation_error",
+        f"{first['field']}: {first['message']}{more}",
+        problems[:MAX_ERROR_DETAILS],
+    )

@@ -110,6 +110,25 @@ def test_ecgs_are_listed_newest_first_in_pages(api, user_token):
     assert pages == 3
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "named"),
+    [
+        ("/api/v1/ecgs", "limt=5", "limt"),
+        ("/api/v1/ecgs", "limit=1&limit=50", "limit"),
+        ("/api/v1/ecgs/queried/render", "lead=II", "lead"),
+        ("/api/v1/ecgs/queried/leads/I/signal", "strat=1", "strat"),
+    ],
+    ids=["misspelt", "repeated", "singular for plural", "misspelt range"],
+)
+def test_query_parameters_the_endpoint_does_not_know_are_a_400(api, user_token, path, query, named):
+    """Found in review: they were ignored, so render?lead=II drew every lead."""
+    api.request("POST", "/api/v1/ecgs", user_token, json=ecg_body("queried"))
+    response = api.request("GET", f"{path}?{query}", user_token)
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+    assert [detail["field"] for detail in response.json()["details"]] == [named]
+
+
 def test_list_items_carry_metadata_but_no_signals(api, user_token):
     api.request("POST", "/api/v1/ecgs", user_token, json=ecg_body("listed"))
     response = api.request("GET", "/api/v1/ecgs", user_token)
