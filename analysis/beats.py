@@ -7,7 +7,8 @@ bounded; beats are kept only from each segment's core. sleepecg's thresholds ada
 whole history (exponential averages, a mean of recent intervals), so no overlap makes the
 result provably the same as analysing the whole signal at once; with these two figures it is
 the same, within a sample, on every validation record (tested), where shorter segments or
-contexts differed on some.
+contexts differed on some. An abrupt change of amplitude (an electrode moved) can still make
+them differ: a segment starts from thresholds of its context alone.
 
 Detections are only beats if they look alike: each QRS (the 200 ms around it) is compared with
 the next two, and counts as alike when it correlates with either by at least 0.66, the template
