@@ -2,7 +2,8 @@
 quality), and once per ECG (heartbeats and the rhythm), fed lead by lead, block by block.
 
 Heartbeats are detected on one lead: the first usable one in a clinical preference order (II,
-then the other limb and precordial leads whose QRS is usually tall), read first. Detecting on
+then the other limb and precordial leads whose QRS is usually tall), read first; a lead much
+shorter than the longest (under 90 % of it) comes after every lead that is not. Detecting on
 every lead would multiply the cost (a 24-hour Holter's three leads: three times 5 s of CPU) for
 no measured gain on the validation records, which have one lead; a lead that turns out unusable
 hands detection to the next in the order, and so does one whose detections do not look alike
@@ -19,7 +20,10 @@ from analysis.rhythm import RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
-ANALYSIS_VERSION = "2026.12.4"
+ANALYSIS_VERSION = "2026.12.5"
+# Detection prefers a lead lasting at least this share of the longest: II for 3 s beside V1 for
+# 5 minutes would give a rhythm of four beats.
+FULL_LENGTH_SHARE = 0.9
 MIN_ALIKE_SHARE = 0.5  # of a lead's beats, for its detections to be beats
 PREFERRED_LEADS = ("II", "MLII", "I", "V5", "V2", "V1", "III", "aVF", "V4", "V6", "V3", "aVL")
 
@@ -63,8 +67,18 @@ class RecordingAnalysis:
 
     def reading_order(self) -> list[int]:
         """Leads in the order to read them: the preferred lead for detection first."""
-        names = [lead.name for lead in self.recording.leads]
-        return sorted(range(len(names)), key=lambda index: (preference(names[index]), index))
+        leads = self.recording.leads
+        longest = max((lead.number_of_samples or 0 for lead in leads), default=0)
+
+        def short(lead: LeadInput) -> bool:
+            return lead.number_of_samples is not None and lead.number_of_samples < (
+                FULL_LENGTH_SHARE * longest
+            )
+
+        return sorted(
+            range(len(leads)),
+            key=lambda index: (short(leads[index]), preference(leads[index].name), index),
+        )
 
     def lead(self, index: int) -> LeadRun:
         detect = self.can_detect and self.detected_on is None

@@ -218,6 +218,7 @@ class EcgUpload(EcgFields):
                     calibration=Calibration(**lead.calibration.model_dump())
                     if lead.calibration
                     else None,
+                    number_of_samples=len(lead.signal),
                 )
                 for lead in self.leads
             ],

@@ -94,7 +94,10 @@ def reanalyse_outdated(
         recording = Recording(
             leads=[
                 LeadInput(
-                    lead.name, functools.partial(store.lead_blocks, ecg, index), lead.calibration
+                    lead.name,
+                    functools.partial(store.lead_blocks, ecg, index),
+                    lead.calibration,
+                    lead.number_of_samples,
                 )
                 for index, lead in enumerate(ecg.leads)
             ],

@@ -97,6 +97,8 @@ class LeadInput:
     name: str
     blocks: Callable[[], Iterable[np.ndarray]]
     calibration: Calibration | None = None
+    # When known before reading (JSON and stored leads; a file's leads all last as long).
+    number_of_samples: int | None = None
 
 
 @dataclass(frozen=True)

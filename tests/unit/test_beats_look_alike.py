@@ -5,6 +5,9 @@ import pytest
 from scipy.signal import butter, sosfiltfilt
 
 from analysis.beats import detect_all
+from analysis.recording import RecordingAnalysis
+from recordings.ingest import analyse_leads
+from recordings.model import LeadInput, Recording
 from tests import mitdb
 from tests.analysed import analyse
 
@@ -53,3 +56,18 @@ def test_ecgs_keep_their_rhythm_with_every_other_beat_ectopic(record):
     for lead in (signal, with_bigeminy(signal, detect_all(signal, 360))):
         insights, beats = analyse({"MLII": lead}, 360)
         assert insights["rhythm"] is not None, insights["rhythm_unavailable"]
+
+
+@needs_records
+def test_detection_prefers_a_lead_that_lasts_over_a_preferred_one_that_does_not():
+    """Found in review: lead II of 3 s beside V1 of 5 minutes gave a rhythm of four beats."""
+    ecg = mitdb.signal("100")
+    leads = [
+        LeadInput("V1", lambda: [ecg[: 360 * 300]], number_of_samples=360 * 300),
+        LeadInput("II", lambda: [ecg[: 360 * 3]], number_of_samples=360 * 3),
+    ]
+    analysis = RecordingAnalysis(Recording(leads, 360))
+    analyse_leads(analysis.recording, analysis)
+    insights, _ = analysis.finish()
+    assert insights["rhythm"]["leads_used"] == ["V1"]
+    assert insights["rhythm"]["recording_seconds"] == 300.0
