@@ -4,11 +4,12 @@
   20 µV (2 steps when the lead has no calibration in volts);
 - ``saturated``: clipped at the recording's limits: more than 1 % of the samples sit on
   plateaus (runs of at least 8 ms and 2 samples) at the lead's own minimum or maximum, where
-  that extreme lies at least 5 % of the lead's range from its resting level (the median of its
-  blocks' medians). A real ECG touches its extremes at a few peaks; a noise-free simulator at
-  every beat, but for a sample at a time, and its resting level may be its minimum; a clipped
-  one stays on the rail while the signal lies beyond it. (A baseline clipped flat at a rail
-  looks like a noise-free one and is not told apart.)
+  that extreme lies at least 5 % of the lead's range from its resting level (the median of the
+  medians of its moving windows: a rail holds its windows flat, so it is not taken for rest).
+  A real ECG touches its extremes at a few peaks; a noise-free simulator at every beat, but for
+  a sample at a time, and its resting level may be its minimum; a clipped one stays on the rail
+  while the signal lies beyond it. (A baseline clipped flat at a rail, with beats above it all
+  along, looks like a noise-free one and is not told apart.)
 - ``noisy``: in the typical 2-second window, the root mean square of the second difference is
   more than 10 % of the window's range (clean leads of the MIT-BIH records: 1-3 %; the same with
   white noise of 10 % of their range: 17 %; a low-voltage lead of 0.3 mV with 10 µV of noise,
@@ -20,8 +21,6 @@
   judge the rest, or to find a rhythm in.
 Without a sampling frequency (or below 1 Hz) noise cannot be judged.
 """
-
-import statistics
 
 import numpy as np
 
@@ -65,7 +64,9 @@ class SignalQuality:
             round(PLATEAU_SECONDS * sampling_frequency) if sampling_frequency else 0,
         )
         self.flat_below = flat_threshold(calibration)
-        self.levels: list[float] = []  # each block's median, of every LEVEL_STRIDE-th sample
+        # The median of each moving window (of every LEVEL_STRIDE-th sample): a rail the lead
+        # sits on, its windows flat, is not its resting level.
+        self.levels: list[np.ndarray] = []
         self.pending = np.empty(0, dtype=np.int32)
         self.samples = 0
         self.low = self.high = None
@@ -95,8 +96,6 @@ class SignalQuality:
             self.high, self.at_high = high, plateau_samples(samples, high, self.plateau)
         elif high == self.high:
             self.at_high += plateau_samples(samples, high, self.plateau)
-        every = samples[::LEVEL_STRIDE]
-        self.levels.append(float(np.partition(every, every.size // 2)[every.size // 2]))
 
     def _windows(self, windows: np.ndarray) -> None:
         # float64 first: second differences of 32-bit samples can overflow 64-bit squares
@@ -109,6 +108,10 @@ class SignalQuality:
         if still < ranges.size:
             if still:
                 values, ranges = values[moving], ranges[moving]
+            every = values[:, ::LEVEL_STRIDE]
+            self.levels.append(
+                np.partition(every, every.shape[1] // 2, axis=1)[:, every.shape[1] // 2]
+            )
             second = values[:, 2:] - 2 * values[:, 1:-1] + values[:, :-2]
             rms = np.sqrt(np.einsum("ij,ij->i", second, second) / second.shape[1])
             self.noise_ratios.append(rms / ranges)
@@ -137,8 +140,10 @@ class SignalQuality:
 
     def _clipped(self) -> int:
         """The samples on plateaus at an extreme far enough from the resting level to be a
-        rail rather than the baseline."""
-        rest = statistics.median(self.levels)  # a list of floats: np.median costs 40 µs
+        rail rather than the baseline (both extremes when no window moved)."""
+        if not self.levels:
+            return self.at_low + self.at_high
+        rest = float(np.median(np.concatenate(self.levels)))
         far = CLIPPED_FROM_REST * (self.high - self.low)
         return (self.at_low if rest - self.low >= far else 0) + (
             self.at_high if self.high - rest >= far else 0
@@ -158,11 +163,13 @@ class SignalQuality:
 
 
 def plateau_samples(samples: np.ndarray, value: int, shortest: int) -> int:
-    """How many samples equal ``value`` in runs of at least ``shortest`` (within the block).
-    Works on the positions of those samples, usually a handful, not on a mask of the block."""
-    at = np.flatnonzero(samples == value)
-    if at.size < shortest:
-        return 0
-    last_of_runs = np.flatnonzero(np.diff(at) != 1)
-    runs = np.diff(np.concatenate(([-1], last_of_runs, [at.size - 1])))
-    return int(runs[runs >= shortest].sum())
+    """How many samples equal ``value`` in runs of at least ``shortest`` (within the block)."""
+    matches = samples == value
+    count = int(np.count_nonzero(matches))
+    if count < shortest or count == matches.size:
+        return 0 if count < shortest else count
+    # Runs alternate between matching and not; their lengths from where they change.
+    changes = np.flatnonzero(matches[1:] != matches[:-1]) + 1
+    runs = np.diff(np.concatenate(([0], changes, [matches.size])))
+    matching = runs[0 if matches[0] else 1 :: 2]
+    return int(matching[matching >= shortest].sum())

@@ -11,6 +11,8 @@ hands detection to the next in the order, and so does one whose detections do no
 analysis.beats).
 """
 
+import math
+
 import numpy as np
 
 from analysis import LeadAnalyses
@@ -94,10 +96,12 @@ class RecordingAnalysis:
             if alike is None or alike >= MIN_ALIKE_SHARE:
                 self.detected_on, self.beats = index, beats
             elif self.unlike_beats is None:
+                # Cut, not rounded: 49.6 % is not "50 %" beside a minimum of half.
                 self.unlike_beats = (
                     f"The beats detected on {self.recording.leads[index].name} do not look "
-                    f"alike: {alike:.0%} resemble a neighbour, where an ECG's mostly do, so the "
-                    "lead holds noise rather than QRS complexes."
+                    f"alike: {math.floor(alike * 100)} % resemble a neighbour, where an ECG's "
+                    "mostly do, so they are not taken for heartbeats: noise, or complexes too "
+                    "varied to count (as in ventricular fibrillation)."
                 )
         run.detector = None
 

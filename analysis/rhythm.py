@@ -14,10 +14,14 @@ The Task Force's short-term standard is 5 minutes. Shorter recordings still agre
 RMSSD from 10 s (a single standard ECG) and for SDNN from 30 s (Munoz et al., PLoS One 2015;
 10(9):e0138921, 3387 adults); below those lengths the measure is absent, with the reason (pNN50
 and the irregularity, made of the same successive differences as RMSSD, share its minimum).
-Intervals above 3000 ms are reported as pauses: a heart that stopped beating for that long, or
-beats that could not be detected (a lead off, noise); either way a reader must look.
+Stretches of over 3000 ms without a beat (intervals, and the time before the first beat and
+after the last) are reported as pauses: a heart that stopped beating for that long, or beats
+that could not be detected (a lead off, noise); either way a reader must look. The kept
+intervals must cover the minimum too, less 2 s for the time before the first beat and after the
+last: 60 s with beats in its first 2 s only is not 60 s of intervals.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +35,9 @@ IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
 MIN_BEATS = 3
 MIN_SECONDS_SUCCESSIVE = 10.0  # RMSSD, pNN50 and the irregularity
 MIN_SECONDS_SDNN = 30.0
+EDGE_SECONDS = (
+    2.0  # what kept intervals may lack of a minimum: before the first beat, after the last
+)
 NO_SUCCESSIVE_DIFFERENCES = (
     "No two consecutive RR intervals lie between 200 and 3000 ms, so RMSSD, pNN50 and the "
     "irregularity, which compare consecutive intervals, cannot be computed."
@@ -60,34 +67,36 @@ class RhythmUnavailable(ValueError):
 def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: float) -> Rhythm:
     """The rhythm of ``beats`` (sample indices, sorted) in a recording that lasts
     ``recording_seconds``; RhythmUnavailable if too few."""
+    found_pauses = pauses(beats, sampling_frequency, recording_seconds)
     if beats.size < MIN_BEATS:
         raise RhythmUnavailable(
             f"{beats.size} heartbeats were found; the rhythm needs at least {MIN_BEATS}."
+            + pause_sentence(found_pauses)
         )
     intervals = np.diff(beats) * (1000.0 / sampling_frequency)
     possible = (intervals >= MIN_RR_MS) & (intervals <= MAX_RR_MS)
     rr = intervals[possible]
     if rr.size < 2:
-        raise RhythmUnavailable("Fewer than 2 of the RR intervals lie between 200 and 3000 ms.")
+        raise RhythmUnavailable(
+            "Fewer than 2 of the RR intervals lie between 200 and 3000 ms."
+            + pause_sentence(found_pauses)
+        )
     # Successive differences only between two adjacent intervals that were both kept.
     adjacent = possible[1:] & possible[:-1]
     successive, previous = np.diff(intervals)[adjacent], intervals[:-1][adjacent]
-    gaps = variability_gaps(recording_seconds, successive.size)
-    if recording_seconds < MIN_SECONDS_SUCCESSIVE:
+    covered_seconds = float(rr.sum()) / 1000.0
+    gaps = variability_gaps(recording_seconds, covered_seconds, successive.size)
+    if not long_enough(MIN_SECONDS_SUCCESSIVE, recording_seconds, covered_seconds):
         successive, previous = successive[:0], previous[:0]
     window = min(WINDOW_INTERVALS, rr.size)
     window_means = np.convolve(rr, np.ones(window) / window, mode="valid")
     mean_rr = float(rr.mean())
     mean_bpm = round(60000.0 / mean_rr, 1)  # classified as reported: 59.96 is 60.0, normal
-    pauses = intervals[intervals > MAX_RR_MS]
     return Rhythm(
         beats=int(beats.size),
         recording_seconds=round(recording_seconds, 1),
         intervals=int(rr.size),
-        pauses={
-            "count": int(pauses.size),
-            "longest_ms": round(float(pauses.max()), 1) if pauses.size else None,
-        },
+        pauses=found_pauses,
         heart_rate_bpm={
             "mean": mean_bpm,
             "min": round(60000.0 / float(window_means.max()), 1),
@@ -96,7 +105,7 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
         rr_ms={
             "mean": round(mean_rr, 1),
             "sdnn": round(float(rr.std(ddof=1)), 1)
-            if recording_seconds >= MIN_SECONDS_SDNN
+            if long_enough(MIN_SECONDS_SDNN, recording_seconds, covered_seconds)
             else None,
             "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else None,
         },
@@ -113,17 +122,57 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
     )
 
 
-def variability_gaps(recording_seconds: float, differences: int) -> list[str]:
+def pauses(beats: np.ndarray, sampling_frequency: float, recording_seconds: float) -> dict:
+    """Stretches of more than MAX_RR_MS without a beat: RR intervals, and the time before the
+    first beat and after the last (the whole recording when there is none)."""
+    bounds = np.concatenate(
+        ([0.0], beats * (1000.0 / sampling_frequency), [recording_seconds * 1000])
+    )
+    stretches = np.diff(bounds)
+    long = stretches[stretches > MAX_RR_MS]
+    return {
+        "count": int(long.size),
+        "longest_ms": round(float(long.max()), 1) if long.size else None,
+    }
+
+
+def pause_sentence(found: dict) -> str:
+    """The pauses, for a reason the rhythm is unavailable ("" when there are none)."""
+    if not found["count"]:
+        return ""
+    stretches = "stretch" if found["count"] == 1 else "stretches"
+    return (
+        f" The recording has {found['count']} {stretches} of over 3 s without a beat, the "
+        f"longest {found['longest_ms'] / 1000:.1f} s."
+    )
+
+
+def long_enough(minimum_seconds: float, recording_seconds: float, covered_seconds: float) -> bool:
+    """Whether a recording, and the RR intervals kept of it, are long enough for a measure that
+    needs ``minimum_seconds``; the intervals may fall short by EDGE_SECONDS, the time before
+    the first beat and after the last."""
+    return recording_seconds >= minimum_seconds and (
+        covered_seconds >= minimum_seconds - EDGE_SECONDS
+    )
+
+
+def variability_gaps(
+    recording_seconds: float, covered_seconds: float, differences: int
+) -> list[str]:
     """Why each absent measure of variability is absent, a sentence each, for a recording with
     ``differences`` successive differences of kept intervals."""
-    lasts = f"this recording lasts {recording_seconds:.1f} s."
+    # Cut, not rounded: 9.996 s is not "10.0 s" beside a minimum of 10 s.
+    lasts = (
+        f"this recording lasts {math.floor(recording_seconds * 100) / 100:g} s and its kept RR "
+        f"intervals {math.floor(covered_seconds * 100) / 100:g} s."
+    )
     gaps = []
-    if recording_seconds < MIN_SECONDS_SDNN:
+    if not long_enough(MIN_SECONDS_SDNN, recording_seconds, covered_seconds):
         gaps.append(
             f"SDNN needs at least {MIN_SECONDS_SDNN:g} s of recording (Munoz et al. 2015; the "
             f"Task Force's standard is 5 minutes); {lasts}"
         )
-    if recording_seconds < MIN_SECONDS_SUCCESSIVE:
+    if not long_enough(MIN_SECONDS_SUCCESSIVE, recording_seconds, covered_seconds):
         gaps.append(
             f"RMSSD, pNN50 and the irregularity need at least {MIN_SECONDS_SUCCESSIVE:g} s of "
             f"recording (Munoz et al. 2015); {lasts}"

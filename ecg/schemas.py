@@ -54,12 +54,21 @@ class CalibrationModel(StrictModel):
         return scale
 
 
+class StoredCalibration(BaseModel):
+    """A stored lead's calibration: (sample - baseline) * scale, in unit. Unbounded, unlike an
+    upload's: ECGs stored before the bounds keep theirs, and reading one is never an error."""
+
+    unit: str = Field(examples=["uV"])
+    scale: float = Field(description="Physical units per step; negative for inverted polarity.")
+    baseline: float = Field(description="Sample value of 0 units.")
+
+
 class LeadMetadata(BaseModel):
     """A stored lead, without its signal."""
 
     name: str
     number_of_samples: int
-    calibration: CalibrationModel | None
+    calibration: StoredCalibration | None
 
 
 class EcgMetadata(BaseModel):
@@ -82,7 +91,7 @@ class EcgMetadata(BaseModel):
                 LeadMetadata(
                     name=lead.name,
                     number_of_samples=lead.number_of_samples,
-                    calibration=CalibrationModel(**asdict(lead.calibration))
+                    calibration=StoredCalibration(**asdict(lead.calibration))
                     if lead.calibration
                     else None,
                 )
@@ -135,20 +144,22 @@ class RrIntervals(BaseModel):
     mean: float
     sdnn: float | None = Field(
         description="Standard deviation of the intervals (n - 1); null for a recording under "
-        "30 s (see variability_unavailable)."
+        "30 s, or whose kept intervals cover less than 28 s (see variability_unavailable)."
     )
     rmssd: float | None = Field(
         description="Root mean square of successive differences; null for a recording under "
-        "10 s, or when no two consecutive intervals were kept (see variability_unavailable)."
+        "10 s, or whose kept intervals cover less than 8 s, or when no two consecutive "
+        "intervals were kept (see variability_unavailable)."
     )
 
 
 class Pauses(BaseModel):
-    """RR intervals above 3000 ms, which the rate and the variability leave out: the heart
-    paused (sinus arrest, block), or beats went undetected (a lead off, noise)."""
+    """Stretches of over 3000 ms without a beat (RR intervals, and the time before the first
+    beat and after the last), which the rate and the variability leave out: the heart paused
+    (sinus arrest, block), or beats went undetected (a lead off, noise)."""
 
     count: int
-    longest_ms: float | None = Field(description="The longest such interval; null if none.")
+    longest_ms: float | None = Field(description="The longest such stretch; null if none.")
 
 
 class RhythmOut(BaseModel):

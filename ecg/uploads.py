@@ -102,14 +102,16 @@ def addressable(name: str) -> str:
 
 LeadName = Annotated[
     str,
-    AfterValidator(addressable),
     Field(
         pattern=LEAD_NAME_PATTERN,
         description="The lead's label, e.g. I, aVR, V1 or Lead II (Einthoven): printable text "
-        "without leading or trailing spaces, 1 to 64 characters, unique within the ECG. In URLs "
+        "without leading or trailing spaces, 1 to 64 characters, unique within the ECG in any "
+        "case. In URLs "
         "it is percent-encoded, so it may not begin or end with '/', hold '//', or have '.' or "
         "'..' between slashes.",
     ),
+    # After the Field: placed before it, the validator takes the pattern out of the schema.
+    AfterValidator(addressable),
 ]
 
 

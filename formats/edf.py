@@ -245,28 +245,38 @@ def start_time(fixed: bytes) -> dt.datetime | None:
     """The recording's start, read as UTC (EDF has no time zone); None if anonymised.
 
     EDF+ gives the four-digit year in the recording field ("Startdate 02-MAY-2024 ..."); plain
-    EDF only dd.mm.yy, with years 85-99 in the 1900s and 00-84 in the 2000s. A start that is no
+    EDF only dd.mm.yy, with years 85-99 in the 1900s and 00-84 in the 2000s, which EDF+ files
+    carry too and which is read when their Startdate is not in EDF+'s form. A start that is no
     date and time (31.02.16, 23.59.60) makes the file unreadable, as in WFDB and DICOM: the
     upload time in its place would be a made-up acquisition date.
     """
-    clock_text, recording = text(fixed[176:184]), text(fixed[88:168]).split()
-    plus = len(recording) > 1 and recording[0] == "Startdate"
-    date_text = recording[1] if plus else text(fixed[168:176])
-    if plus and date_text == "X":
+    clock_text, date_text = text(fixed[176:184]), text(fixed[168:176])
+    recording = text(fixed[88:168]).split()
+    plus_date = recording[1] if len(recording) > 1 and recording[0] == "Startdate" else None
+    if plus_date == "X":
         return None
     try:
         clock = dt.time(*(int(part) for part in clock_text.split(".")))
-        if plus:
-            day, month, year = date_text.split("-")
-            date = dt.date(int(year), MONTHS.index(month.upper()) + 1, int(day))
-        else:
-            day, month, year = (int(part) for part in date_text.split("."))
-            date = dt.date(year + (1900 if year >= 85 else 2000), month, int(day))
+        date = (plus_date and edf_plus_date(plus_date)) or plain_edf_date(date_text)
         return dt.datetime.combine(date, clock, tzinfo=dt.UTC)
     except (ValueError, TypeError, OverflowError):  # OverflowError: a year beyond a C long
         raise UnreadableFile(
             f"the EDF start {date_text!r} {clock_text!r} is not a date and time"
         ) from None
+
+
+def edf_plus_date(startdate: str) -> dt.date | None:
+    """EDF+'s dd-MMM-yyyy, or None when it is not in that form."""
+    try:
+        day, month, year = startdate.split("-")
+        return dt.date(int(year), MONTHS.index(month.upper()) + 1, int(day))
+    except (ValueError, OverflowError):
+        return None
+
+
+def plain_edf_date(date_text: str) -> dt.date:
+    day, month, year = (int(part) for part in date_text.split("."))
+    return dt.date(year + (1900 if year >= 85 else 2000), month, day)
 
 
 def signal_blocks(path: Path, header: EdfHeader, signal: SignalHeader) -> Iterator[np.ndarray]:

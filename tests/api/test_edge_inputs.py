@@ -138,8 +138,8 @@ def edf_with(field: slice, text: str) -> bytes:
     [
         # Physical range 0 to 1e-320: the step underflows to zero; the calibration is dropped.
         (edf_with(slice(360, 368), "0").replace(b"3276.7  ", b"1e-320  ", 1), 201),
-        # No date: the file is unreadable (it was read as undated, then as the upload time).
-        (edf_with(slice(88, 168), "Startdate 01-MAY-99999999999999999999 X X X"), 400),
+        # No EDF+ date: the header's dd.mm.yy is read instead.
+        (edf_with(slice(88, 168), "Startdate 01-MAY-99999999999999999999 X X X"), 201),
     ],
     ids=["physical range narrower than a float", "year beyond a C long"],
 )

@@ -10,6 +10,7 @@ import pytest
 
 from recordings.model import STANDARD_LEADS
 from rendering.paper import MARGIN_MM, PULSE_AREA_MM
+from tests.ecg_files import simulated_ecg
 from tests.helpers import USER_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,7 +61,7 @@ def reader(api, create_user):
     twelve = [
         {
             "name": name,
-            "signal": (np.sin(np.arange(5000) / 25) * 400).astype(int).tolist(),
+            "signal": (simulated_ecg(500) / 2.5).astype(int).tolist(),
             "calibration": {"unit": "uV", "scale": 2.5},
         }
         for name in STANDARD_LEADS
@@ -103,6 +104,9 @@ def test_a_user_reads_pages_through_and_downloads_an_ecg(page, api, reader, tmp_
         page.get_by_role("button", name="resting").click()
     expect(page.locator("#detail-title")).to_have_text("ECG resting")
     expect(page.locator("#lead-rows tr")).to_have_count(12)
+    # 10 s: no SDNN, and the facts say why rather than "SDNN null" (found in review).
+    expect(page.locator("#facts")).to_contain_text("SDNN needs at least 30 s")
+    expect(page.locator("#facts")).not_to_contain_text("null")
     assert drawn.value.status == 200
     width_mm = 2 * MARGIN_MM + PULSE_AREA_MM + 10 * 25  # 10 s at 25 mm/s, pulse area, margins
     expect(page.locator("#paper")).to_have_attribute("src", re.compile(r"^blob:"))

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from ecg.uploads import EcgUpload
+from ecg.schemas import EcgMetadata
+from ecg.uploads import EcgUpload, LeadFields
+from recordings.model import LEAD_NAME_PATTERN, Calibration, EcgSummary, LeadSummary
 
 ONE_LEAD = [{"name": "I", "signal": [1, 2]}]
 
@@ -57,3 +59,17 @@ def test_a_huge_invalid_signal_stops_at_its_first_bad_sample():
     with pytest.raises(ValidationError) as raised:
         parse({"leads": [{"name": "I", "signal": [0.5] * 100_000}]})
     assert raised.value.error_count() == 1
+
+
+def test_a_calibration_stored_before_the_bounds_is_still_read():
+    """Found in review: metadata was validated against the upload's bounds, so an ECG stored
+    with a scale of 1e306 gave a 500 on every read and on every page listing it."""
+    lead = LeadSummary("I", 2, {}, Calibration("V", 1e306, 3e12))
+    stored = EcgSummary("key", True, "old", datetime.now(UTC), datetime.now(UTC), [lead])
+    shown = EcgMetadata.from_summary(stored).leads[0].calibration
+    assert (shown.scale, shown.baseline) == (1e306, 3e12)
+
+
+def test_the_lead_name_pattern_is_in_the_api_document():
+    """Found in review: the URL check, placed before the Field, took the pattern out of it."""
+    assert LeadFields.model_json_schema()["properties"]["name"]["pattern"] == LEAD_NAME_PATTERN

@@ -79,7 +79,7 @@ def exported_with(tmp_path, **fields: bytes):
 @pytest.mark.parametrize(
     "fields",
     [
-        {"recording": b"Startdate 31-FEB-2016 X X X"},
+        {"recording": b"Startdate 31-FEB-2016 X X X", "date": b"31.02.16"},
         {"recording": b"plain EDF", "date": b"31.02.16"},
         {"time": b"23.59.60"},
     ],
@@ -94,3 +94,9 @@ def test_a_start_that_is_no_date_makes_the_file_unreadable(tmp_path, fields):
 def test_an_anonymised_start_is_left_to_the_upload(tmp_path):
     recording = read_recording(exported_with(tmp_path, recording=b"Startdate X X X X"))
     assert recording.date > START
+
+
+def test_an_edf_plus_startdate_not_in_its_form_gives_way_to_the_header_date(tmp_path):
+    """Found in review: "Startdate 2024-05-02" made a file unreadable whose dd.mm.yy was valid."""
+    files = exported_with(tmp_path, recording=b"Startdate 2024-05-02 X X X")
+    assert read_recording(files).date == START

@@ -12,6 +12,7 @@ from analysis.rhythm import RhythmUnavailable, rhythm
 from ecg.schemas import RhythmOut
 from recordings.model import Calibration
 from tests import mitdb
+from tests.ecg_files import simulated_ecg
 
 MV = Calibration("mV", 0.005)
 needs_records = pytest.mark.skipif(not mitdb.available(), reason=mitdb.shared_data_missing_reason())
@@ -62,16 +63,6 @@ def test_damaged_leads_are_unusable_and_say_why(damage, problem):
     assert problem in verdict["problems"]
 
 
-def simulated_ecg(sampling_frequency: float, seconds: float = 10.0) -> np.ndarray:
-    """A noise-free simulator's lead, in µV: P, QRS and T as Gaussians on a zero baseline."""
-    t = np.arange(round(sampling_frequency * seconds)) / sampling_frequency
-    lead = np.zeros_like(t)
-    for beat in np.arange(0.3, seconds, 1.0):
-        for height, offset, width in ((150, -0.2, 0.025), (1000, 0, 0.01), (300, 0.3, 0.04)):
-            lead += height * np.exp(-((t - beat - offset) ** 2) / (2 * width**2))
-    return np.round(lead).astype(np.int64)
-
-
 @pytest.mark.parametrize("sampling_frequency", [100, 250, 500, 1000])
 def test_a_noise_free_simulator_is_not_taken_for_a_clipped_lead(sampling_frequency):
     """Found in review: its zero baseline held half the samples at the lead's minimum, and
@@ -79,6 +70,18 @@ def test_a_noise_free_simulator_is_not_taken_for_a_clipped_lead(sampling_frequen
     lead = simulated_ecg(sampling_frequency)
     calibration = Calibration("uV", 1.0)
     assert quality(lead, sampling_frequency, calibration) == {"usable": True, "problems": []}
+
+
+def test_a_lead_on_its_rail_most_of_the_time_is_saturated():
+    """Found in review: with the resting level taken over all samples, a lead clipped more
+    than half the time rested on its rail, so the rail was not counted, and its beats gave a
+    false bradycardia. The windows the rail holds flat no longer set the resting level."""
+    t = np.arange(60 * 250) / 250
+    beats = sum(1000 * np.exp(-(((t - beat) / 0.012) ** 2)) for beat in np.arange(0.4, 60, 0.8))
+    wander = 3000 * np.sin(2 * np.pi * 0.1 * t) + 2600  # an electrode moving, slowly
+    clipped = np.clip(beats + wander, -2048, 2047).astype(np.int64)
+    assert np.mean(clipped == 2047) > 0.5
+    assert quality(clipped, 250)["problems"] == ["saturated"]
 
 
 @needs_records
@@ -122,17 +125,21 @@ def test_a_flat_threshold_follows_the_calibration():
     assert "flat_line" not in quality(tiny, calibration=Calibration("mV", 1.0))["problems"]
 
 
-MINUTE = 60.0  # a recording long enough for every measure of variability
-
-
 def beats_at(intervals_ms: list[float], sampling_frequency: float = 500) -> np.ndarray:
     return np.round(np.cumsum([0, *intervals_ms]) * sampling_frequency / 1000).astype(np.int64)
 
 
+def rhythm_of(intervals_ms: list[float], sampling_frequency: float = 500):
+    """The rhythm of beats at these intervals from the recording's start, which ends 0.5 s
+    after the last."""
+    seconds = sum(intervals_ms) / 1000 + 0.5
+    return rhythm(beats_at(intervals_ms, sampling_frequency), sampling_frequency, seconds)
+
+
 def test_the_rhythm_of_known_rr_intervals():
-    intervals = [800, 850] * 10  # 20 intervals alternating by 50 ms
-    found = rhythm(beats_at(intervals), 500, MINUTE)
-    assert found.beats == 21
+    intervals = [800, 850] * 20  # 40 intervals alternating by 50 ms: 33 s
+    found = rhythm_of(intervals)
+    assert (found.beats, found.intervals, found.recording_seconds) == (41, 40, 33.5)
     assert found.rr_ms == {
         "mean": 825.0,
         "sdnn": round(float(np.std(intervals, ddof=1)), 1),
@@ -148,38 +155,45 @@ def test_the_rhythm_of_known_rr_intervals():
     ("interval", "classification"), [(1200, "bradycardia"), (500, "tachycardia"), (900, "normal")]
 )
 def test_the_classification_follows_the_mean_rate(interval, classification):
-    assert rhythm(beats_at([interval] * 12), 500, MINUTE).classification == classification
+    assert rhythm_of([interval] * 12).classification == classification
 
 
 def test_the_classification_is_of_the_rate_as_reported():
     """Found in review: a mean of 59.96 bpm was reported as 60.0 and called bradycardia."""
     beats = np.round(np.arange(21) * 1000.7).astype(np.int64)  # at 1000 Hz
-    found = rhythm(beats, 1000, MINUTE)
+    found = rhythm(beats, 1000, 21.0)
     assert (found.heart_rate_bpm["mean"], found.classification) == (60.0, "normal")
 
 
 def test_min_and_max_rates_are_over_ten_intervals():
-    intervals = [1000] * 10 + [500] * 10
-    found = rhythm(beats_at(intervals), 500, MINUTE)
+    found = rhythm_of([1000] * 10 + [500] * 10)
     assert (found.heart_rate_bpm["min"], found.heart_rate_bpm["max"]) == (60.0, 120.0)
 
 
 def test_impossible_intervals_are_excluded_and_irregularity_is_flagged():
     intervals = [800, 100, 700, 1200, 600, 1100, 650, 5000, 900, 500, 1000, 700]
-    found = rhythm(beats_at(intervals), 500, MINUTE)
+    found = rhythm_of(intervals)
     assert found.rr_ms["mean"] == round(np.mean([i for i in intervals if 200 <= i <= 3000]), 1)
     assert found.irregular is True
 
 
 def test_variability_without_two_consecutive_kept_intervals_is_absent_with_a_reason():
-    intervals = [800, 150, 820, 150, 790, 150, 810]  # every other one a doubled detection
-    found = rhythm(beats_at(intervals), 500, MINUTE)
-    assert found.rr_ms["mean"] == 805.0 and found.heart_rate_bpm["mean"] == 74.5
+    intervals = [800, 150] * 14 + [800]  # every other one a doubled detection: 13.3 s
+    found = rhythm_of(intervals)
+    assert found.rr_ms["mean"] == 800.0 and found.heart_rate_bpm["mean"] == 75.0
     assert (found.rr_ms["rmssd"], found.pnn50_percent, found.irregular) == (None, None, None)
     assert "consecutive" in found.variability_unavailable
     shown = RhythmOut(**found.__dict__, leads_used=["II"])
     assert shown.rr_ms.rmssd is None
     assert shown.variability_unavailable == found.variability_unavailable
+
+
+def intervals_over(seconds: float) -> list[int]:
+    """Intervals alternating 600 and 650 ms, as many as fit in ``seconds`` less 0.5 s."""
+    intervals: list[int] = []
+    while sum(intervals) + 650 <= (seconds - 0.5) * 1000:
+        intervals.append(600 if len(intervals) % 2 == 0 else 650)
+    return intervals
 
 
 @pytest.mark.parametrize(
@@ -195,28 +209,55 @@ def test_variability_needs_the_recording_lengths_found_to_agree_with_five_minute
 ):
     """Found in review: a 2-second strip gave an RMSSD of one successive difference. Munoz et
     al. (2015) found RMSSD valid from one 10 s ECG, SDNN from 30 s."""
-    found = rhythm(beats_at([800, 850, 800]), 500, seconds)
+    intervals = intervals_over(seconds)
+    found = rhythm(beats_at(intervals), 500, seconds)
     assert (found.rr_ms["sdnn"] is not None, found.rr_ms["rmssd"] is not None) == (sdnn, rmssd)
     assert (found.pnn50_percent is not None, found.irregular is not None) == (rmssd, rmssd)
-    assert found.recording_seconds == seconds and found.intervals == 3
+    assert found.recording_seconds == seconds and found.intervals == len(intervals)
     unavailable = found.variability_unavailable or ""
     assert [minimum for minimum in ("30 s", "10 s") if f"at least {minimum}" in unavailable] == (
         reasons
     )
 
 
+def test_variability_needs_intervals_as_long_as_the_recording_not_just_the_recording():
+    """Found in review: a minute whose beats fill its first 2 s gave SDNN and RMSSD."""
+    found = rhythm(beats_at([800, 850, 800]), 500, 60.0)
+    assert (found.rr_ms["sdnn"], found.rr_ms["rmssd"]) == (None, None)
+    assert "its kept RR intervals 2.45 s" in found.variability_unavailable
+
+
+def test_the_reason_never_rounds_a_recording_up_to_its_minimum():
+    """Found in review: 9.996 s was called "10.0 s" beside a minimum of 10 s."""
+    found = rhythm(beats_at(intervals_over(9.996)), 250, 9.996)
+    assert "lasts 9.99 s" in found.variability_unavailable
+
+
 def test_pauses_over_three_seconds_are_reported_and_left_out_of_the_rate():
     """Found in review: a 4-second pause left no trace; the rate and SDNN hid it."""
-    found = rhythm(beats_at([1000] * 10 + [4000] + [1000] * 10 + [6500]), 500, MINUTE)
+    found = rhythm_of([1000] * 10 + [4000] + [1000] * 10 + [6500])
     assert found.pauses == {"count": 2, "longest_ms": 6500.0}
     assert found.heart_rate_bpm == {"mean": 60.0, "min": 60.0, "max": 60.0}
     assert found.intervals == 20
-    assert rhythm(beats_at([1000] * 12), 500, MINUTE).pauses == {"count": 0, "longest_ms": None}
+    assert rhythm_of([1000] * 12).pauses == {"count": 0, "longest_ms": None}
+
+
+def test_a_recording_that_starts_or_ends_without_beats_has_pauses_there():
+    beats = np.arange(5, 25) * 500  # a beat a second from 5 s to 24 s, at 500 Hz
+    assert rhythm(beats, 500, 30.0).pauses == {"count": 2, "longest_ms": 6000.0}
+
+
+def test_pauses_are_told_when_they_leave_too_few_intervals_for_a_rhythm():
+    """Found in review: beats at 0, 1 and 6 s gave no rhythm, and the 5-s pause was nowhere."""
+    with pytest.raises(
+        RhythmUnavailable, match="1 stretch of over 3 s without a beat, the longest 5.0 s"
+    ):
+        rhythm(np.array([0, 500, 3000]), 500, 6.5)
 
 
 def test_too_few_beats_is_unavailable_with_a_reason():
     with pytest.raises(RhythmUnavailable, match="at least 3"):
-        rhythm(np.array([10, 400]), 500, MINUTE)
+        rhythm(np.array([10, 400]), 500, 1.0)
 
 
 @needs_records

@@ -118,9 +118,15 @@ async function openEcg(id) {
   const rhythm = insights.rhythm;
   fact("Heart rate", rhythm ? `${rhythm.heart_rate_bpm.mean} bpm (${rhythm.classification})` : insights.rhythm_unavailable);
   if (rhythm) {
-    fact("RR (ms)", `mean ${rhythm.rr_ms.mean}, SDNN ${rhythm.rr_ms.sdnn}` +
-      (rhythm.rr_ms.rmssd === null ? "" : `, RMSSD ${rhythm.rr_ms.rmssd}`));
-    if (rhythm.variability_unavailable) fact("RMSSD, pNN50", rhythm.variability_unavailable);
+    const measures = [`mean ${rhythm.rr_ms.mean}`];
+    if (rhythm.rr_ms.sdnn !== null) measures.push(`SDNN ${rhythm.rr_ms.sdnn}`);
+    if (rhythm.rr_ms.rmssd !== null) measures.push(`RMSSD ${rhythm.rr_ms.rmssd}`);
+    fact("RR (ms)", measures.join(", "));
+    if (rhythm.variability_unavailable) fact("Variability", rhythm.variability_unavailable);
+    // Absent from rhythms analysed before pauses were reported.
+    if (rhythm.pauses && rhythm.pauses.count) {
+      fact("Pauses over 3 s", `${rhythm.pauses.count}, the longest ${rhythm.pauses.longest_ms} ms`);
+    }
   }
   $("lead-rows").replaceChildren();
   metadata.leads.forEach((lead, index) => {
