@@ -13,12 +13,13 @@ irregularity) are absent, with the reason, rather than reported as zero.
 The Task Force's short-term standard is 5 minutes. Shorter recordings still agree with it for
 RMSSD from 10 s (a single standard ECG) and for SDNN from 30 s (Munoz et al., PLoS One 2015;
 10(9):e0138921, 3387 adults); below those lengths the measure is absent, with the reason (pNN50
-and the irregularity, made of the same successive differences as RMSSD, share its minimum).
+and the irregularity, made of the same successive differences as RMSSD, share its minimum). The
+kept intervals must cover the minimum too, less 2 s for the time before the first beat and after
+the last: 60 s with beats in its first 2 s only is not 60 s of intervals.
+
 Stretches of over 3000 ms without a beat (intervals, and the time before the first beat and
 after the last) are reported as pauses: a heart that stopped beating for that long, or beats
-that could not be detected (a lead off, noise); either way a reader must look. The kept
-intervals must cover the minimum too, less 2 s for the time before the first beat and after the
-last: 60 s with beats in its first 2 s only is not 60 s of intervals.
+that could not be detected (a lead off, noise); either way a reader must look.
 """
 
 import math
@@ -35,9 +36,8 @@ IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
 MIN_BEATS = 3
 MIN_SECONDS_SUCCESSIVE = 10.0  # RMSSD, pNN50 and the irregularity
 MIN_SECONDS_SDNN = 30.0
-EDGE_SECONDS = (
-    2.0  # what kept intervals may lack of a minimum: before the first beat, after the last
-)
+# What the kept intervals may lack of a minimum: the time before the first beat and after the last.
+EDGE_SECONDS = 2.0
 NO_SUCCESSIVE_DIFFERENCES = (
     "No two consecutive RR intervals lie between 200 and 3000 ms, so RMSSD, pNN50 and the "
     "irregularity, which compare consecutive intervals, cannot be computed."
@@ -94,7 +94,7 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
     mean_bpm = round(60000.0 / mean_rr, 1)  # classified as reported: 59.96 is 60.0, normal
     return Rhythm(
         beats=int(beats.size),
-        recording_seconds=round(recording_seconds, 1),
+        recording_seconds=hundredths(recording_seconds),
         intervals=int(rr.size),
         pauses=found_pauses,
         heart_rate_bpm={
@@ -161,10 +161,9 @@ def variability_gaps(
 ) -> list[str]:
     """Why each absent measure of variability is absent, a sentence each, for a recording with
     ``differences`` successive differences of kept intervals."""
-    # Cut, not rounded: 9.996 s is not "10.0 s" beside a minimum of 10 s.
     lasts = (
-        f"this recording lasts {math.floor(recording_seconds * 100) / 100:g} s and its kept RR "
-        f"intervals {math.floor(covered_seconds * 100) / 100:g} s."
+        f"this recording lasts {hundredths(recording_seconds):g} s and its kept RR intervals "
+        f"{hundredths(covered_seconds):g} s."
     )
     gaps = []
     if not long_enough(MIN_SECONDS_SDNN, recording_seconds, covered_seconds):
@@ -180,6 +179,11 @@ def variability_gaps(
     elif not differences:
         gaps.append(NO_SUCCESSIVE_DIFFERENCES)
     return gaps
+
+
+def hundredths(seconds: float) -> float:
+    """Seconds cut, not rounded, to hundredths: 9.996 s is not 10 s beside a minimum of 10 s."""
+    return math.floor(seconds * 100) / 100
 
 
 def is_irregular(successive: np.ndarray, previous: np.ndarray) -> bool | None:

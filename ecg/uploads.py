@@ -39,6 +39,7 @@ from ecg.typed_json import (
 )
 from formats import BLOCK_SAMPLES, UploadedFile, read_recording
 from openapi.models import StrictModel
+from openapi.operation import validation_error
 from plumbing.errors import ApiError
 from plumbing.timestamps import in_utc
 from recordings.model import (
@@ -106,9 +107,8 @@ LeadName = Annotated[
         pattern=LEAD_NAME_PATTERN,
         description="The lead's label, e.g. I, aVR, V1 or Lead II (Einthoven): printable text "
         "without leading or trailing spaces, 1 to 64 characters, unique within the ECG in any "
-        "case. In URLs "
-        "it is percent-encoded, so it may not begin or end with '/', hold '//', or have '.' or "
-        "'..' between slashes.",
+        "case. In URLs it is percent-encoded, so it may not begin or end with '/', hold '//', "
+        "or have '.' or '..' between slashes.",
     ),
     # After the Field: placed before it, the validator takes the pattern out of the schema.
     AfterValidator(addressable),
@@ -204,8 +204,7 @@ class EcgUpload(EcgFields):
                 f"an ECG has at most {MAX_LEADS} leads, and the body holds more JSON {kind} "
                 "than any such upload can"
             )
-            details = [{"field": "leads", "message": message}]
-            raise ApiError(400, "validation_error", f"leads: {message}", details)
+            raise validation_error([{"field": "leads", "message": message}])
 
     def to_recording(self) -> Recording:
         """The upload as numpy signals."""
@@ -325,12 +324,7 @@ class FileUploadForm(BaseModel):
         files = uploaded_files()
         if not files:
             message = "send the recording as one or more 'file' parts"
-            raise ApiError(
-                400,
-                "validation_error",
-                f"{FILE_PART}: {message}",
-                [{"field": FILE_PART, "message": message}],
-            )
+            raise validation_error([{"field": FILE_PART, "message": message}])
         recording = read_recording(files)
         overrides = {"id": self.id, "date": self.date}
         return replace(recording, **{key: value for key, value in overrides.items() if value})

@@ -199,26 +199,25 @@ def invalid_input(failure: ValidationError) -> ApiError:
         return ApiError(
             400, "malformed_json", f"The request body is not valid JSON: {problems[0]['msg']}."
         )
-    return validation_error(
-        [
-            {
-                "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
-                "message": problem["msg"].removeprefix("Value error, "),
-            }
-            for problem in problems
-        ]
-    )
+    details = [
+        {
+            "field": ".".join(str(part) for part in problem["loc"]) or "(body)",
+            "message": problem["msg"].removeprefix("Value error, "),
+        }
+        for problem in problems[:MAX_ERROR_DETAILS]
+    ]
+    return validation_error(details, len(problems))
 
 
-def validation_error(problems: list[dict]) -> ApiError:
-    """A 400 listing each ``{field, message}`` (the first MAX_ERROR_DETAILS), the first in its
-    message."""
-    first = problems[0]
-    others = len(problems) - 1
+def validation_error(details: list[dict], problems: int | None = None) -> ApiError:
+    """A 400 listing each ``{field, message}`` of ``details`` (the first MAX_ERROR_DETAILS),
+    the first in its message with how many more ``problems`` there are (by default, details)."""
+    first = details[0]
+    others = (len(details) if problems is None else problems) - 1
     more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     return ApiError(
         400,
         "validation_error",
         f"{first['field']}: {first['message']}{more}",
-        problems[:MAX_ERROR_DETAILS],
+        details[:MAX_ERROR_DETAILS],
     )

@@ -61,7 +61,7 @@ def standard_lead(name: str) -> str | None:
 MILLIVOLTS_PER_UNIT = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "mv": 1.0, "v": 1e3}
 # The calibrations a lead may carry, far beyond any device's (a step of 1 pV to 1 TV; a baseline
 # beyond any 32-bit sample): inside them, every physical value of a lead and every threshold
-# derived from a step stays a finite, non-zero number. A step of 5e-324 V rounds to 0 mV.
+# derived from a step stays a finite, non-zero number. A step of 5e-324 µV rounds to 0 mV.
 MIN_SCALE = 1e-12
 MAX_SCALE = 1e12
 MAX_BASELINE = 1e12
