@@ -43,7 +43,8 @@ WINDOWLESS_SAMPLES = 1000  # window length when the sampling frequency is unknow
 def flat_threshold(calibration: Calibration | None) -> float:
     """The range, in the lead's own steps, below which a window counts as flat."""
     step = calibration.millivolts_per_step() if calibration else None
-    return FLAT_STEPS if step is None else FLAT_MILLIVOLTS / abs(step)
+    # Stored before calibrations were bounded, a step may round to 0 mV: judged as uncalibrated.
+    return FLAT_STEPS if not step else FLAT_MILLIVOLTS / abs(step)
 
 
 class SignalQuality:

@@ -97,11 +97,12 @@ class RecordingAnalysis:
                 self.detected_on, self.beats = index, beats
             elif self.unlike_beats is None:
                 # Cut, not rounded: 49.6 % is not "50 %" beside a minimum of half.
+                percent = math.floor(round(alike * 100, 6))
                 self.unlike_beats = (
                     f"The beats detected on {self.recording.leads[index].name} do not look "
-                    f"alike: {math.floor(alike * 100)} % resemble a neighbour, where an ECG's "
-                    "mostly do, so they are not taken for heartbeats: noise, or complexes too "
-                    "varied to count (as in ventricular fibrillation)."
+                    f"alike: {percent} % resemble a neighbour, where an ECG's mostly do, so "
+                    "they are not taken for heartbeats: noise, or complexes too varied to count "
+                    "(as in ventricular fibrillation)."
                 )
         run.detector = None
 

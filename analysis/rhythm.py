@@ -14,8 +14,9 @@ The Task Force's short-term standard is 5 minutes. Shorter recordings still agre
 RMSSD from 10 s (a single standard ECG) and for SDNN from 30 s (Munoz et al., PLoS One 2015;
 10(9):e0138921, 3387 adults); below those lengths the measure is absent, with the reason (pNN50
 and the irregularity, made of the same successive differences as RMSSD, share its minimum). The
-kept intervals must cover the minimum too, less 2 s for the time before the first beat and after
-the last: 60 s with beats in its first 2 s only is not 60 s of intervals.
+kept intervals must cover the minimum too, less the time before the first beat and after the
+last (each up to an interval; 2 s or two median intervals, whichever is longer): 60 s with
+beats in its first 2 s only is not 60 s of intervals.
 
 Stretches of over 3000 ms without a beat (intervals, and the time before the first beat and
 after the last) are reported as pauses: a heart that stopped beating for that long, or beats
@@ -36,7 +37,8 @@ IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
 MIN_BEATS = 3
 MIN_SECONDS_SUCCESSIVE = 10.0  # RMSSD, pNN50 and the irregularity
 MIN_SECONDS_SDNN = 30.0
-# What the kept intervals may lack of a minimum: the time before the first beat and after the last.
+# What the kept intervals may lack of a minimum: the time before the first beat and after the
+# last, each up to an interval long; at least this much, or two of the median interval.
 EDGE_SECONDS = 2.0
 NO_SUCCESSIVE_DIFFERENCES = (
     "No two consecutive RR intervals lie between 200 and 3000 ms, so RMSSD, pNN50 and the "
@@ -84,9 +86,9 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
     # Successive differences only between two adjacent intervals that were both kept.
     adjacent = possible[1:] & possible[:-1]
     successive, previous = np.diff(intervals)[adjacent], intervals[:-1][adjacent]
-    covered_seconds = float(rr.sum()) / 1000.0
-    gaps = variability_gaps(recording_seconds, covered_seconds, successive.size)
-    if not long_enough(MIN_SECONDS_SUCCESSIVE, recording_seconds, covered_seconds):
+    span = Span(recording_seconds, float(rr.sum()) / 1000.0, float(np.median(rr)) / 1000.0)
+    gaps = variability_gaps(span, successive.size)
+    if not span.long_enough(MIN_SECONDS_SUCCESSIVE):
         successive, previous = successive[:0], previous[:0]
     window = min(WINDOW_INTERVALS, rr.size)
     window_means = np.convolve(rr, np.ones(window) / window, mode="valid")
@@ -104,9 +106,7 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
         },
         rr_ms={
             "mean": round(mean_rr, 1),
-            "sdnn": round(float(rr.std(ddof=1)), 1)
-            if long_enough(MIN_SECONDS_SDNN, recording_seconds, covered_seconds)
-            else None,
+            "sdnn": round(float(rr.std(ddof=1)), 1) if span.long_enough(MIN_SECONDS_SDNN) else None,
             "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else None,
         },
         pnn50_percent=round(float(np.mean(np.abs(successive) > 50 + 1e-6) * 100), 1)
@@ -143,38 +143,54 @@ def pause_sentence(found: dict) -> str:
     stretches = "stretch" if found["count"] == 1 else "stretches"
     return (
         f" The recording has {found['count']} {stretches} of over 3 s without a beat, the "
-        f"longest {found['longest_ms'] / 1000:.1f} s."
+        f"longest {cut(found['longest_ms'] / 1000, 10):g} s."
     )
 
 
-def long_enough(minimum_seconds: float, recording_seconds: float, covered_seconds: float) -> bool:
-    """Whether a recording, and the RR intervals kept of it, are long enough for a measure that
-    needs ``minimum_seconds``; the intervals may fall short by EDGE_SECONDS, the time before
-    the first beat and after the last."""
-    return recording_seconds >= minimum_seconds and (
-        covered_seconds >= minimum_seconds - EDGE_SECONDS
-    )
+@dataclass(frozen=True)
+class Span:
+    """How much of a recording its kept RR intervals cover."""
+
+    recording_seconds: float
+    covered_seconds: float
+    median_interval_seconds: float
+
+    def edge_seconds(self) -> float:
+        """What the kept intervals may lack: the time before the first beat and after the last,
+        each up to an interval (EDGE_SECONDS at least)."""
+        return max(EDGE_SECONDS, 2 * self.median_interval_seconds)
+
+    def long_enough(self, minimum_seconds: float) -> bool:
+        """Whether the recording lasts ``minimum_seconds`` and its kept intervals cover all of it
+        but the edges."""
+        return self.recording_seconds >= minimum_seconds and (
+            self.covered_seconds >= minimum_seconds - self.edge_seconds()
+        )
 
 
-def variability_gaps(
-    recording_seconds: float, covered_seconds: float, differences: int
-) -> list[str]:
+def variability_gaps(span: Span, differences: int) -> list[str]:
     """Why each absent measure of variability is absent, a sentence each, for a recording with
     ``differences`` successive differences of kept intervals."""
-    lasts = (
-        f"this recording lasts {hundredths(recording_seconds):g} s and its kept RR intervals "
-        f"{hundredths(covered_seconds):g} s."
-    )
-    gaps = []
-    if not long_enough(MIN_SECONDS_SDNN, recording_seconds, covered_seconds):
-        gaps.append(
-            f"SDNN needs at least {MIN_SECONDS_SDNN:g} s of recording (Munoz et al. 2015; the "
-            f"Task Force's standard is 5 minutes); {lasts}"
+
+    def needs(what: str, minimum_seconds: float, source: str) -> str:
+        return (
+            f"{what} at least {minimum_seconds:g} s of recording ({source}), its kept RR "
+            f"intervals covering at least {cut(minimum_seconds - span.edge_seconds(), 100):g} s "
+            f"of it; this recording lasts {hundredths(span.recording_seconds):g} s and its kept "
+            f"intervals {hundredths(span.covered_seconds):g} s."
         )
-    if not long_enough(MIN_SECONDS_SUCCESSIVE, recording_seconds, covered_seconds):
+
+    gaps = []
+    if not span.long_enough(MIN_SECONDS_SDNN):
+        munoz_and_task_force = "Munoz et al. 2015; the Task Force's standard is 5 minutes"
+        gaps.append(needs("SDNN needs", MIN_SECONDS_SDNN, munoz_and_task_force))
+    if not span.long_enough(MIN_SECONDS_SUCCESSIVE):
         gaps.append(
-            f"RMSSD, pNN50 and the irregularity need at least {MIN_SECONDS_SUCCESSIVE:g} s of "
-            f"recording (Munoz et al. 2015); {lasts}"
+            needs(
+                "RMSSD, pNN50 and the irregularity need",
+                MIN_SECONDS_SUCCESSIVE,
+                "Munoz et al. 2015",
+            )
         )
     elif not differences:
         gaps.append(NO_SUCCESSIVE_DIFFERENCES)
@@ -182,8 +198,14 @@ def variability_gaps(
 
 
 def hundredths(seconds: float) -> float:
-    """Seconds cut, not rounded, to hundredths: 9.996 s is not 10 s beside a minimum of 10 s."""
-    return math.floor(seconds * 100) / 100
+    """Seconds cut, not rounded, to hundredths: 9.996 s is not 10 s beside a minimum of 10 s
+    (rounded to a millionth first, so that 10.2, 1019.999... hundredths in floats, stays 10.2)."""
+    return cut(seconds, 100)
+
+
+def cut(value: float, parts: int) -> float:
+    """``value`` cut down to whole ``parts`` of one (hundredths for 100)."""
+    return math.floor(round(value * parts, 6)) / parts
 
 
 def is_irregular(successive: np.ndarray, previous: np.ndarray) -> bool | None:

@@ -144,12 +144,13 @@ class RrIntervals(BaseModel):
     mean: float
     sdnn: float | None = Field(
         description="Standard deviation of the intervals (n - 1); null for a recording under "
-        "30 s, or whose kept intervals cover less than 28 s (see variability_unavailable)."
+        "30 s, or whose kept intervals cover less of it than all but its edges (the time before "
+        "the first beat and after the last; see variability_unavailable)."
     )
     rmssd: float | None = Field(
         description="Root mean square of successive differences; null for a recording under "
-        "10 s, or whose kept intervals cover less than 8 s, or when no two consecutive "
-        "intervals were kept (see variability_unavailable)."
+        "10 s, or whose kept intervals cover less of it than all but its edges, or when no two "
+        "consecutive intervals were kept (see variability_unavailable)."
     )
 
 

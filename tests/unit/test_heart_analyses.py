@@ -224,7 +224,20 @@ def test_variability_needs_intervals_as_long_as_the_recording_not_just_the_recor
     """Found in review: a minute whose beats fill its first 2 s gave SDNN and RMSSD."""
     found = rhythm(beats_at([800, 850, 800]), 500, 60.0)
     assert (found.rr_ms["sdnn"], found.rr_ms["rmssd"]) == (None, None)
-    assert "its kept RR intervals 2.45 s" in found.variability_unavailable
+    assert "its kept intervals 2.45 s" in found.variability_unavailable
+
+
+def test_a_slow_regular_rhythm_keeps_its_rmssd_wherever_the_recording_starts():
+    """Found in review: at 40 bpm the time before the first beat and after the last can reach
+    3 s, and 2 s was allowed: RMSSD came and went with the recording's phase."""
+    for phase_ms in range(0, 1500, 50):
+        beats = (np.arange(phase_ms, 10_000, 1500) * 0.5).astype(np.int64)  # at 500 Hz
+        assert rhythm(beats, 500, 10.0).rr_ms["rmssd"] is not None, phase_ms
+
+
+def test_exact_lengths_are_not_cut_a_hundredth_short():
+    """Found in review: 10.2 s is 1019.999... hundredths in floats, and was cut to 10.19."""
+    assert rhythm(beats_at([600, 650] * 7), 250, 10.2).recording_seconds == 10.2
 
 
 def test_the_reason_never_rounds_a_recording_up_to_its_minimum():
@@ -250,7 +263,7 @@ def test_a_recording_that_starts_or_ends_without_beats_has_pauses_there():
 def test_pauses_are_told_when_they_leave_too_few_intervals_for_a_rhythm():
     """Found in review: beats at 0, 1 and 6 s gave no rhythm, and the 5-s pause was nowhere."""
     with pytest.raises(
-        RhythmUnavailable, match="1 stretch of over 3 s without a beat, the longest 5.0 s"
+        RhythmUnavailable, match="1 stretch of over 3 s without a beat, the longest 5 s"
     ):
         rhythm(np.array([0, 500, 3000]), 500, 6.5)
 
@@ -269,3 +282,10 @@ def test_record_100_matches_the_rate_and_variability_of_its_reference_beats():
     assert abs(detected.rr_ms["sdnn"] - reference.rr_ms["sdnn"]) <= 2
     assert abs(detected.rr_ms["rmssd"] - reference.rr_ms["rmssd"]) <= 2
     assert (reference.heart_rate_bpm["mean"], reference.rr_ms["sdnn"]) == (75.5, 48.8)
+
+
+def test_a_stored_step_that_rounds_to_zero_millivolts_is_judged_as_uncalibrated():
+    """Found in review: ECGs stored before calibrations were bounded may carry a step of
+    5e-324 µV; re-analysing one divided by zero and stopped `flask reanalyse` at it."""
+    lead = simulated_ecg(500)
+    assert quality(lead, 500, Calibration("uV", 5e-324)) == quality(lead, 500, None)
