@@ -1,4 +1,5 @@
-"""Detections count as beats only if most look like a neighbour (analysis.beats)."""
+"""Which detections count as beats (most must look like a neighbour, analysis.beats), and the
+lead they are taken from (analysis.recording)."""
 
 import numpy as np
 import pytest
@@ -54,7 +55,7 @@ def test_ecgs_keep_their_rhythm_with_every_other_beat_ectopic(record):
     """Compared with two neighbours, not one template: in bigeminy beat i is like beat i + 2."""
     signal = mitdb.signal(record)
     for lead in (signal, with_bigeminy(signal, detect_all(signal, 360))):
-        insights, beats = analyse({"MLII": lead}, 360)
+        insights, _ = analyse({"MLII": lead}, 360)
         assert insights["rhythm"] is not None, insights["rhythm_unavailable"]
 
 
