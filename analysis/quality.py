@@ -167,8 +167,10 @@ def plateau_samples(samples: np.ndarray, value: int, shortest: int) -> int:
     """How many samples equal ``value`` in runs of at least ``shortest`` (within the block)."""
     matches = samples == value
     count = int(np.count_nonzero(matches))
-    if count < shortest or count == matches.size:
-        return 0 if count < shortest else count
+    if count < shortest:
+        return 0
+    if count == matches.size:  # one run, the whole block
+        return count
     # Runs alternate between matching and not; their lengths from where they change.
     changes = np.flatnonzero(matches[1:] != matches[:-1]) + 1
     runs = np.diff(np.concatenate(([0], changes, [matches.size])))

@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from plumbing.commands import DataNeedsAttention
 from plumbing.pagination import ascending_page
 from plumbing.timestamps import current_time
-from plumbing.transactions import in_transaction
+from plumbing.transactions import Erasure, in_transaction
 
 USER = "user"
 ADMIN = "admin"
@@ -228,7 +228,7 @@ class UserStore:
         found = self.users.find({"_id": {"$in": user_ids}}, {"_id": True})
         return {document["_id"] for document in found}
 
-    def delete(self, username: str, record: Callable[[ClientSession], None] | None = None) -> bool:
+    def delete(self, username: str, record: Erasure | None = None) -> bool:
         """Delete an account (by its stored name); False if it did not exist. Raises
         ``LastAdmin`` rather than delete the only enabled administrator (see ``update``).
 

@@ -8,6 +8,8 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 Result = TypeVar("Result")
+# Writes something about a deletion (its audit entry) in the transaction that deletes.
+Erasure = Callable[[ClientSession], None]
 # How long one transaction may take, its retries included. They write a few small documents,
 # in milliseconds; without a budget the driver would retry a conflict, an election or a lost
 # database for 120 s, holding the worker. Past it the driver gives up with an ExecutionTimeout

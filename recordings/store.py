@@ -23,7 +23,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from plumbing.pagination import newest_first_page
 from plumbing.timestamps import current_time
-from plumbing.transactions import in_transaction
+from plumbing.transactions import Erasure, in_transaction
 from recordings.encoding import decode_signal, encode_signal, is_wider_than_int16
 from recordings.model import Calibration, EcgSummary, LeadSummary
 
@@ -43,8 +43,6 @@ BEATS_SERIES = -1
 
 # Writes something about a new ECG in the transaction that stores it.
 Record = Callable[[EcgSummary, ClientSession], None]
-# Writes something about a deletion in the transaction that deletes.
-Erasure = Callable[[ClientSession], None]
 
 
 class EcgExists(Exception):
