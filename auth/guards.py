@@ -59,9 +59,10 @@ def account_gone() -> ApiError:
 def roles_required(*roles: str, open_during_reset: bool = False):
     """Let a view run only for authenticated callers holding one of ``roles``.
 
-    An account whose password an administrator reset may use only the views marked
-    ``open_during_reset`` (choosing its new password, logging out, who am I) until its owner
-    has chosen a new password: the reset password must not open anything else.
+    An account whose password an administrator chose (creating the account or resetting its
+    password) may use only the views marked ``open_during_reset`` (choosing its new password,
+    logging out, who am I) until its owner has chosen one: the administrator's password must not
+    open anything else.
     """
 
     def decorator(view):
@@ -76,8 +77,8 @@ def roles_required(*roles: str, open_during_reset: bool = False):
                 raise ApiError(
                     403,
                     "password_change_required",
-                    "An administrator reset this account's password: choose a new one with "
-                    "POST /api/v1/auth/password first.",
+                    "An administrator set this account's password (creating the account or "
+                    "resetting it): choose your own with POST /api/v1/auth/password first.",
                 )
             g.current_user, g.session_id = user, session_id
             return view(*args, **kwargs)

@@ -49,7 +49,8 @@ class Identity(BaseModel):
     username: str
     role: Role
     password_change_required: bool = Field(
-        description="An administrator reset the password: only POST /auth/password is open."
+        description="An administrator set the password (created the account or reset it): "
+        "only POST /auth/password, /auth/me and logout are open until the owner chooses one."
     )
 
 
@@ -98,7 +99,8 @@ class UserOut(BaseModel):
     disabled: bool
     created_at: datetime
     reset_pending: bool = Field(
-        description="An administrator reset the password; the owner has not chosen a new one."
+        description="The password is one an administrator set (at creation or in a reset); "
+        "the owner has not chosen their own."
     )
 
     @classmethod

@@ -91,13 +91,19 @@ def changed(user: User, changes: dict, record: Record | None = None) -> User:
 @roles_required(ADMIN)
 @operation(tag=TAG, status=201, response=UserOut, body=NewUser, errors=(400, 409, 415))
 def create_user(body: NewUser):
-    """Register a user (role "user" unless given)."""
+    """Register a user (role "user" unless given).
+
+    The password given is temporary: like a reset one, it opens only the choice of the owner's
+    own, so the administrator who chose it reads no ECG with it.
+    """
 
     def record(account: User, transaction: ClientSession) -> None:
         audit("user.created", transaction=transaction, target=account.username, role=account.role)
 
     try:
-        user = users().create(body.username, hash_password(body.password), body.role, record)
+        user = users().create(
+            body.username, hash_password(body.password), body.role, record, temporary_password=True
+        )
     except UsernameTaken:
         raise ApiError(409, "username_taken", f"The username {body.username!r} is taken.") from None
     location = url_for(".get_user", username=user.username)

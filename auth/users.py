@@ -62,7 +62,8 @@ class User:
     role: str
     disabled: bool
     created_at: datetime
-    # Set by an administrator's password reset until the owner chooses a new password.
+    # Set while the password is one an administrator chose (at creation or in a reset), until
+    # the owner chooses their own.
     password_reset_pending: bool = False
 
 
@@ -110,16 +111,23 @@ class UserStore:
             ) from None
 
     def create(
-        self, username: str, password_hash: str, role: str, record: Record | None = None
+        self,
+        username: str,
+        password_hash: str,
+        role: str,
+        record: Record | None = None,
+        temporary_password: bool = False,
     ) -> User:
         """Store a new, enabled account; ``record(account, session)`` writes in the same
-        transaction (the audit entry)."""
+        transaction (the audit entry). A ``temporary_password`` opens only the choice of the
+        owner's own, as after a reset."""
         document = {
             "username": username,
             "password_hash": password_hash,
             "role": role,
             "disabled": False,
             "created_at": current_time(),
+            "password_reset_pending": temporary_password,
         }
 
         def insert(session: ClientSession) -> User:

@@ -130,13 +130,13 @@ def logout():
 
 @bp.post("/auth/password")
 @roles_required(*ROLES, open_during_reset=True)
-@operation(tag=TAG, status=204, body=PasswordChange, errors=(403, 429))
+@operation(tag=TAG, status=204, body=PasswordChange, errors=(400, 403, 429))
 def change_password(body: PasswordChange):
     """Change the caller's password; every other session of the account ends.
 
-    After an administrator's reset this is the only thing the account can do: the reset
-    password opens this step, and the password chosen here opens the rest. Wrong current
-    passwords are limited as failed logins are.
+    While the password is one an administrator set (a new account's, or a reset one) this is
+    the only thing the account can do, and the new password must differ from it: the
+    administrator knows it. Wrong current passwords are limited as failed logins are.
     """
     user = current_user()
     found = UserStore(get_db()).credentials(user.username)
@@ -150,6 +150,12 @@ def change_password(body: PasswordChange):
     if not guarded_attempt(get_db(), "password", user.username, password_is_right):
         audit("password.changed", outcome="failure")
         raise ApiError(403, "wrong_password", "The current password is incorrect.")
+    if user.password_reset_pending and body.new_password == body.current_password:
+        raise ApiError(
+            400,
+            "same_password",
+            "The new password must differ from the one an administrator set, which they know.",
+        )
     changes = {"password_hash": hash_password(body.new_password), "password_reset_pending": False}
 
     def end_other_sessions(account: User, transaction: ClientSession) -> None:

@@ -34,6 +34,8 @@ import requests
 from pymongo import MongoClient
 
 from analysis.zero_crossings import count_zero_crossings
+from devtools import accounts
+from devtools.accounts import bearer, expect  # expect: figures of failed requests mean nothing
 
 LEAD_NAMES = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
@@ -59,14 +61,6 @@ def standard_ecg_leads(samples_per_lead: int, seed: int = 1) -> list[dict]:
         signal = generator.uniform(-1, 1) * shape + wander + noise
         leads.append({"name": name, "signal": np.round(signal).astype(int).tolist()})
     return leads
-
-
-def expect(response: requests.Response, status: int) -> None:
-    """Stop the benchmark on any unexpected answer: figures of failed requests mean nothing."""
-    if response.status_code != status:
-        raise RuntimeError(
-            f"{response.request.method} {response.url}: {response.status_code} {response.text}"
-        )
 
 
 def percentiles(latencies: list[float]) -> dict:
@@ -258,14 +252,11 @@ def storage_figures(mongodb_uri: str) -> dict:
 
 def log_in(api: str, username: str, password: str) -> dict:
     """The headers of the benchmark's requests, with a fresh access token."""
-    login = requests.post(
-        f"{api}/auth/login", json={"username": username, "password": password}, timeout=30
-    )
-    login.raise_for_status()
-    return {
-        "Authorization": f"Bearer {login.json()['access_token']}",
-        "Content-Type": "application/json",
-    }
+    return request_headers(accounts.log_in(api, username, password))
+
+
+def request_headers(token: str) -> dict:
+    return {**bearer(token), "Content-Type": "application/json"}
 
 
 def upload_task(

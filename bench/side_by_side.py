@@ -23,11 +23,11 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import requests
-
 from bench.analysis_figures import cpu_ms_per_upload
-from bench.benchmark import ecg_description, log_in, machine, request_figures
+from bench.benchmark import ecg_description, log_in, machine, request_figures, request_headers
 from bench.reference_service import add_user
+from devtools import accounts
+from devtools.accounts import new_account
 from devtools.local_database import init_environment, secured_database, service_environment
 from devtools.mongodb import LocalDatabase
 from devtools.processes import APP, PROJECT_ROOT, child_environment, run_init, start_app_server
@@ -76,14 +76,8 @@ def start_service(
     server = start_app_server(environment, port, folder / "service.log", project_root, app)
     cleanup.callback(stop_process, server)
     api = f"http://127.0.0.1:{port}/api/v1"
-    admin = log_in(api, "admin", admin_password)
-    created = requests.post(
-        f"{api}/users", json={"username": USERNAME, "password": password}, headers=admin, timeout=30
-    )
-    created.raise_for_status()
-    return Server(
-        name, api, log_in(api, USERNAME, password), server.pid, database.member.process.pid
-    )
+    user_token = new_account(api, accounts.log_in(api, "admin", admin_password), USERNAME, password)
+    return Server(name, api, request_headers(user_token), server.pid, database.member.process.pid)
 
 
 def start_reference(cleanup: ExitStack, folder: Path, workers: int, threads: int) -> Server:

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import requests
 
+from devtools.accounts import new_account
 from devtools.mongodb import LocalDatabase, MongodUnavailable
 from devtools.processes import PROJECT_ROOT, child_environment, run_init, start_app_server
 from devtools.waiting import free_port, stop_process
@@ -115,14 +116,9 @@ class Api:
 
     def create_account(self, admin_token: str, role: str) -> Account:
         account = Account(f"fuzz-{role}-{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(16))
-        response = requests.post(
-            f"{self.base_url}/api/v1/users",
-            headers={"Authorization": f"Bearer {admin_token}"},
-            json={"username": account.username, "password": account.password, "role": role},
-            timeout=60,
+        new_account(
+            f"{self.base_url}/api/v1", admin_token, account.username, account.password, role
         )
-        if response.status_code != 201:
-            raise RuntimeError(f"creating {account.username} failed: {response.text}")
         return account
 
     def session_alive(self, token: str) -> bool:

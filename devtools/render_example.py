@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import requests
 
+from devtools.accounts import bearer, log_in, new_account
 from devtools.mongodb import LocalDatabase
 from devtools.processes import PROJECT_ROOT, child_environment, run_init, start_app_server
 from devtools.waiting import free_port, stop_process
@@ -74,15 +75,8 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}/api/v1"
 
-            def login(username: str, password: str) -> dict:
-                body = {"username": username, "password": password}
-                token = requests.post(f"{base}/auth/login", json=body, timeout=60).json()
-                return {"Authorization": f"Bearer {token['access_token']}"}
-
-            admin = login("admin", admin_password)
-            account = {"username": "example", "password": secrets.token_urlsafe(16)}
-            requests.post(f"{base}/users", json=account, headers=admin, timeout=60)
-            user = login(account["username"], account["password"])
+            admin = log_in(base, "admin", admin_password)
+            user = bearer(new_account(base, admin, "example", secrets.token_urlsafe(16)))
             leads = [
                 {
                     "name": name,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import requests
 
+from devtools.accounts import new_account
 from devtools.processes import child_environment, start_app_server
 from devtools.waiting import free_port, stop_process
 
@@ -42,6 +43,13 @@ class Api:
         )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
+
+    def new_account(
+        self, admin_token: str, username: str, role: str = "user", password: str = USER_PASSWORD
+    ) -> str:
+        """Register ``username``, its owner choosing ``password`` (devtools.accounts); return
+        the owner's access token."""
+        return new_account(self.url("/api/v1"), admin_token, username, password, role)
 
 
 def server_environment(database_uri: str, **settings: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ from devtools.processes import run_init
 from tests.helpers import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
-    USER_PASSWORD,
     Api,
     running_server,
     server_environment,
@@ -52,14 +51,7 @@ def create_user(api, admin_token):
 
     def create(role: str = "user") -> tuple[str, str]:
         username = f"{role}-{uuid.uuid4().hex[:12]}"
-        response = api.request(
-            "POST",
-            "/api/v1/users",
-            admin_token,
-            json={"username": username, "password": USER_PASSWORD, "role": role},
-        )
-        assert response.status_code == 201, response.text
-        return username, api.login(username, USER_PASSWORD)
+        return username, api.new_account(admin_token, username, role)
 
     return create
 

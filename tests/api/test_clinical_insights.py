@@ -105,11 +105,7 @@ def validation_uploads(api, admin_token):
     """Each MIT-BIH record uploaded once, by a user of its own."""
     if not mitdb.available():
         pytest.skip(mitdb.shared_data_missing_reason())
-    username, password = "mitdb-validation", "validation-password"
-    api.request(
-        "POST", "/api/v1/users", admin_token, json={"username": username, "password": password}
-    )
-    token = api.login(username, password)
+    token = api.new_account(admin_token, "mitdb-validation")
     for record in mitdb.RECORDS:
         response = api.request(
             "POST", "/api/v1/ecgs", token, json=mitdb.json_upload(record, f"mitdb-{record}")

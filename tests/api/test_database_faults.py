@@ -35,10 +35,7 @@ def crashable(api, tmp_path_factory):
 def crashable_user(crashable) -> str:
     server, _ = crashable
     admin = server.login(server.admin_username, server.admin_password)
-    server.request(
-        "POST", "/api/v1/users", admin, json={"username": "survivor", "password": USER_PASSWORD}
-    )
-    return server.login("survivor", USER_PASSWORD)
+    return server.new_account(admin, "survivor")
 
 
 def restart(database: LocalDatabase) -> None:

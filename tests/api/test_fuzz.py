@@ -37,14 +37,7 @@ def fuzz_admin_token(api) -> str:
 
 @pytest.fixture(scope="module")
 def fuzz_user_token(api, fuzz_admin_token) -> str:
-    username = f"fuzz-{uuid.uuid4().hex[:10]}"
-    api.request(
-        "POST",
-        "/api/v1/users",
-        fuzz_admin_token,
-        json={"username": username, "password": USER_PASSWORD},
-    )
-    return api.login(username, USER_PASSWORD)
+    return api.new_account(fuzz_admin_token, f"fuzz-{uuid.uuid4().hex[:10]}")
 
 
 def call(case, token: str, api) -> None:

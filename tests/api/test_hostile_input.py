@@ -23,7 +23,7 @@ import pytest
 from devtools.processes import run_init, start_app_server
 from devtools.waiting import free_port, stop_process
 from tests.ecg_files import dicom_ecg_bytes, edf_bytes
-from tests.helpers import USER_PASSWORD, Api, server_environment
+from tests.helpers import Api, server_environment
 
 MIB = 1024 * 1024
 pytestmark = pytest.mark.skipif(
@@ -80,9 +80,7 @@ def server(database, tmp_path_factory):
 @pytest.fixture(scope="module")
 def token(server) -> str:
     admin = server.login(server.admin_username, server.admin_password)
-    body = {"username": "target", "password": USER_PASSWORD}
-    server.request("POST", "/api/v1/users", admin, json=body)
-    return server.login("target", USER_PASSWORD)
+    return server.new_account(admin, "target")
 
 
 def measured(server: MeasuredServer, send) -> tuple[object, int, float]:

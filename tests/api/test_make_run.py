@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from devtools.accounts import bearer, log_in, new_account
 from devtools.processes import PROJECT_ROOT, child_environment
 from devtools.waiting import free_port
 from tests.helpers import FAST_PASSWORD_HASH, USER_PASSWORD, ecg_body
@@ -64,20 +65,8 @@ def test_data_tokens_and_admin_survive_a_restart(tmp_path):
     first = start_make_run(var_dir, port, tmp_path / "first.log")
     output = (tmp_path / "first.log").read_text()
     admin_password = output.split("generated password: ")[1].split()[0]
-    login = requests.post(
-        f"{base}/auth/login", json={"username": "admin", "password": admin_password}, timeout=10
-    )
-    admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    requests.post(
-        f"{base}/users",
-        json={"username": "survivor", "password": USER_PASSWORD},
-        headers=admin,
-        timeout=10,
-    )
-    login = requests.post(
-        f"{base}/auth/login", json={"username": "survivor", "password": USER_PASSWORD}, timeout=10
-    )
-    user = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    admin = log_in(base, "admin", admin_password)
+    user = bearer(new_account(base, admin, "survivor", USER_PASSWORD))
     created = requests.post(f"{base}/ecgs", json=ecg_body("kept"), headers=user, timeout=10)
     assert created.status_code == 201
     stop(first, signal.SIGTERM)

@@ -25,11 +25,8 @@ def twelve_lead(api, create_user_module):
 
 @pytest.fixture(scope="module")
 def create_user_module(api, admin_token):
-    username, password = "paper-viewer", "paper-viewer-password"
-    api.request(
-        "POST", "/api/v1/users", admin_token, json={"username": username, "password": password}
-    )
-    return username, api.login(username, password)
+    username = "paper-viewer"
+    return username, api.new_account(admin_token, username)
 
 
 def test_a_12_lead_ecg_renders_as_svg_on_standard_paper(api, twelve_lead):

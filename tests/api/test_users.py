@@ -24,6 +24,38 @@ def test_admin_creates_a_user_who_can_log_in(api, admin_token):
     assert api.login(username, USER_PASSWORD)
 
 
+def test_the_password_an_admin_creates_an_account_with_opens_no_ecg(api, admin_token):
+    """Found in review: the administrator who chose a new account's password could log in with
+    it and upload or read as the user, and nothing told the owner."""
+    username = unique_name()
+    created = api.request(
+        "POST",
+        "/api/v1/users",
+        admin_token,
+        json={"username": username, "password": "set-by-admin"},
+    )
+    assert created.json()["reset_pending"] is True
+    with_admins = api.login(username, "set-by-admin")
+    for method, path in [("GET", "/api/v1/ecgs"), ("POST", "/api/v1/ecgs")]:
+        refused = api.request(method, path, with_admins, json=ecg_body())
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "password_change_required"
+    assert api.request("GET", "/api/v1/auth/me", with_admins).json()["password_change_required"]
+
+    kept = {"current_password": "set-by-admin", "new_password": "set-by-admin"}
+    same = api.request("POST", "/api/v1/auth/password", with_admins, json=kept)
+    assert (same.status_code, same.json()["error"]) == (400, "same_password")
+    assert api.request("GET", "/api/v1/ecgs", with_admins).status_code == 403
+
+    chosen = {"current_password": "set-by-admin", "new_password": "chosen-by-owner"}
+    assert api.request("POST", "/api/v1/auth/password", with_admins, json=chosen).status_code == 204
+    assert api.request("POST", "/api/v1/ecgs", with_admins, json=ecg_body()).status_code == 201
+    assert (
+        api.request("GET", f"/api/v1/users/{username}", admin_token).json()["reset_pending"]
+        is False
+    )
+
+
 def test_a_taken_username_is_a_409(api, admin_token, user):
     response = api.request(
         "POST", "/api/v1/users", admin_token, json={"username": user[0], "password": USER_PASSWORD}
@@ -154,10 +186,7 @@ def test_deleting_a_user_deletes_their_ecgs(api, admin_token, user):
     api.request("POST", "/api/v1/ecgs", token, json=ecg_body("kept-nowhere"))
     assert api.request("DELETE", f"/api/v1/users/{username}", admin_token).status_code == 204
     assert api.request("GET", f"/api/v1/users/{username}", admin_token).status_code == 404
-    api.request(
-        "POST", "/api/v1/users", admin_token, json={"username": username, "password": USER_PASSWORD}
-    )
-    new_token = api.login(username, USER_PASSWORD)
+    new_token = api.new_account(admin_token, username)
     assert api.request("GET", "/api/v1/ecgs", new_token).json()["items"] == []
     assert api.request("GET", "/api/v1/ecgs/kept-nowhere", new_token).status_code == 404
 

@@ -25,7 +25,7 @@ from devtools.mongodb import Mongod
 from devtools.processes import child_environment, run_init, start_app_server
 from devtools.waiting import free_port, stop_process
 from tests.ecg_files import ecg_like, edf_bytes
-from tests.helpers import FAST_PASSWORD_HASH, USER_PASSWORD, Api
+from tests.helpers import FAST_PASSWORD_HASH, Api
 
 UNAUTHORIZED = 13
 # What .env gives compose (the names; the secrets are generated below).
@@ -157,11 +157,7 @@ def test_the_health_check_never_passes_on_the_temporary_init_time_server(
 
 def test_a_full_flow_runs_as_the_restricted_service_user(stack):
     admin = stack.login(stack.admin_username, stack.admin_password)
-    created = stack.request(
-        "POST", "/api/v1/users", admin, json={"username": "dr.rehearsal", "password": USER_PASSWORD}
-    )
-    assert created.status_code == 201, created.text
-    user = stack.login("dr.rehearsal", USER_PASSWORD)
+    user = stack.new_account(admin, "dr.rehearsal")
     leads = [ecg_like(2500, seed) for seed in (1, 2, 3)]
     uploaded = stack.request(
         "POST",

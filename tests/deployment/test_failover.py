@@ -22,7 +22,6 @@ from devtools.replica_set import ReplicaSet
 from tests.helpers import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
-    USER_PASSWORD,
     Api,
     ecg_body,
     running_server,
@@ -140,11 +139,7 @@ def server(replica_set, tmp_path_factory):
 def token(server) -> str:
     api, _ = server
     admin = api.login(api.admin_username, api.admin_password)
-    created = api.request(
-        "POST", "/api/v1/users", admin, json={"username": "failover", "password": USER_PASSWORD}
-    )
-    assert created.status_code == 201, created.text
-    return api.login("failover", USER_PASSWORD)
+    return api.new_account(admin, "failover")
 
 
 def election_delay(replica_set: ReplicaSet, killed_wall_clock: datetime) -> float | None:
