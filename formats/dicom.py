@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 import pydicom
-from pydicom import uid
+from pydicom import Dataset, uid
 from pydicom.filereader import read_file_meta_info
 from pydicom.valuerep import DT
 
@@ -69,8 +69,8 @@ def read(upload: UploadedFile) -> Recording:
         raise UnsupportedFile(BIG_ENDIAN)
     if not groups:
         raise UnreadableFile("the DICOM ECG has no waveform data")
-    group = recorded_group(groups)
     try:
+        group = recorded_group(groups)
         channel_count = int(group.NumberOfWaveformChannels)
         if channel_count > MAX_LEADS:  # before any per-channel work
             raise UnsupportedFile(
@@ -127,6 +127,8 @@ def recorded_group(groups: list) -> object:
     """The one multiplex group recorded as it was acquired (WaveformOriginality ORIGINAL, or
     unstated), not one derived from it, such as median beats; refused when there are several,
     rather than one kept and the others dropped."""
+    if not all(isinstance(group, Dataset) for group in groups):  # a sequence of another VR
+        raise UnreadableFile("the DICOM ECG's waveform sequence is damaged")
     recorded = [
         group
         for group in groups

@@ -32,11 +32,12 @@ from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 EDF_MAGIC = b"0       "
 BDF_MAGIC = b"\xffBIOSEMI"
 ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
-# EDF+ begins its first data record's annotations with "+0.X" 0x14 0x14 (a time-keeping TAL, whose
-# first annotation is empty; more may follow): the recording started X seconds after the header's
-# start time, which holds whole seconds only. Nothing else there moves the start (a file that
-# says otherwise keeps the header's time).
-SUBSECOND_START = re.compile(rb"\+0+(\.\d+)?\x14\x14")
+# EDF+ begins each data record's annotations with "+X" 0x14 0x14 (a time-keeping TAL, whose first
+# annotation is empty; more may follow): the record starts X seconds after the header's start
+# time (EDF+ 2.2.4), so the first record's X is where the recording starts: a fraction of a
+# second the header cannot hold, or more. Nothing else there moves the start (a file that says
+# otherwise keeps the header's time). Ten digits of seconds are over 300 years.
+FIRST_RECORD_ONSET = re.compile(rb"\+(\d{1,10}(?:\.\d{1,12})?)\x14\x14")
 MICROSECOND = Decimal("0.000001")
 # Leads, plus room for the annotation signals EDF+ files carry (usually one).
 MAX_SIGNALS = MAX_LEADS + 8
@@ -119,29 +120,29 @@ def read(upload: UploadedFile) -> Recording:
 
 
 def start_of(path: Path, header: EdfHeader) -> dt.datetime | None:
-    """The header's start time and the fraction of a second its annotations add."""
+    """The header's start time and the onset its annotations add."""
     if header.start is None:
         return None
     try:
-        return header.start + subsecond_start(path, header)
-    except OverflowError:  # a fraction rounding up to a second after 9999-12-31T23:59:59
+        return header.start + first_record_onset(path, header)
+    except OverflowError:  # an onset past 9999-12-31T23:59:59
         return header.start
 
 
-def subsecond_start(path: Path, header: EdfHeader) -> dt.timedelta:
+def first_record_onset(path: Path, header: EdfHeader) -> dt.timedelta:
     """How long after the header's start time the recording began, from the first time-keeping
-    annotation (EDF+); zero without one. Only its first bytes are read."""
+    annotation (EDF+), to the microsecond; zero without one. Only its first bytes are read."""
     annotations = next((signal for signal in header.signals if signal.is_annotation), None)
     if annotations is None or header.records == 0:
         return dt.timedelta(0)
     with open(path, "rb") as file:
         file.seek(header.header_bytes + annotations.offset * header.bytes_per_sample)
         first = file.read(min(32, annotations.samples_per_record * header.bytes_per_sample))
-    found = SUBSECOND_START.match(first)
-    if not found or not found.group(1):
+    found = FIRST_RECORD_ONSET.match(first)
+    if not found:
         return dt.timedelta(0)
-    fraction = Decimal(found.group(1).decode("ascii")).quantize(MICROSECOND)
-    return dt.timedelta(microseconds=int(fraction / MICROSECOND))
+    onset = Decimal(found.group(1).decode("ascii")).quantize(MICROSECOND)
+    return dt.timedelta(microseconds=int(onset / MICROSECOND))
 
 
 def read_header(path: Path) -> EdfHeader:
@@ -313,7 +314,10 @@ def calibration_of(signal: SignalHeader) -> Calibration | None:
     physical_min, physical_max = signal.physical_range
     if digital_max == digital_min or physical_max == physical_min:
         return None
-    scale = (physical_max - physical_min) / (digital_max - digital_min)
+    try:
+        scale = (physical_max - physical_min) / (digital_max - digital_min)
+    except OverflowError:  # digital limits of hundreds of digits, as whole numbers
+        return None
     if not math.isfinite(scale) or scale == 0:  # a range too narrow or wide for a float
         return None
     return calibration(signal.dimension, scale, digital_min - physical_min / scale)

@@ -9,7 +9,14 @@ import pytest
 from pydicom.filewriter import dcmwrite
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian
 
-from formats import OversizedFile, UnsupportedFile, UploadedFile, dicom, read_recording
+from formats import (
+    OversizedFile,
+    UnreadableFile,
+    UnsupportedFile,
+    UploadedFile,
+    dicom,
+    read_recording,
+)
 from tests.ecg_files import dicom_ecg_bytes, ecg_like
 
 RHYTHM = np.stack([ecg_like(5000, seed) for seed in range(12)], axis=1)  # 10 s at 500 Hz
@@ -78,3 +85,32 @@ def test_a_deflated_file_is_refused_before_it_is_inflated(tmp_path, monkeypatch)
     monkeypatch.setattr(pydicom, "dcmread", lambda *args, **kwargs: pytest.fail("parsed"))
     with pytest.raises(UnsupportedFile, match="Deflated"):
         read_recording([UploadedFile("ecg.dcm", path)])
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        b"US\x03\x00\x01\x02\x03",  # an unsigned short of three bytes
+        b"CR\x02\x00ab",  # no such value representation
+        b"SQ\x00\x00\x04\x00\x00\x00\x01\x02\x03\x04",  # a sequence of four stray bytes
+    ],
+    ids=["odd-length", "unknown-vr", "garbage-sequence"],
+)
+def test_a_damaged_element_of_the_waveform_group_is_unreadable(tmp_path, damaged):
+    """Found in review: pydicom decodes a sequence's elements when they are first read, and the
+    group's originality was read outside the guard, so these were a 500."""
+    original = b"\x3a\x00\x04\x00CS\x08\x00ORIGINAL"  # (003A,0004) WaveformOriginality
+    content = dicom_ecg_bytes(RHYTHM)
+    assert content.count(original) == 1
+    path = tmp_path / "ecg.dcm"
+    path.write_bytes(content.replace(original, b"\x3a\x00\x04\x00" + damaged))
+    with pytest.raises(UnreadableFile):
+        read_recording([UploadedFile("ecg.dcm", path)])
+
+
+def test_a_waveform_sequence_of_another_value_representation_is_unreadable(tmp_path):
+    dataset = pydicom.dcmread(io.BytesIO(dicom_ecg_bytes(RHYTHM)))
+    del dataset.WaveformSequence
+    dataset.add_new(0x54000100, "OB", b"\x01\x02\x03\x04")
+    with pytest.raises(UnreadableFile, match="waveform sequence is damaged"):
+        read(dataset, tmp_path)

@@ -58,6 +58,26 @@ def test_a_time_keeping_annotation_followed_by_others_still_gives_the_fraction(t
     assert read_recording([UploadedFile("annotated.edf", path)]).date == quarter
 
 
+@pytest.mark.parametrize("onset", [b"+3.5", b"+3", b"+0000000012.25"])
+def test_a_first_record_starting_seconds_after_the_header_moves_the_start(tmp_path, onset):
+    """Found in review: an onset of a second or more was ignored, so the stored start was that
+    much early (EDF+ 2.2.4: each record starts its time-keeping onset after the header's time)."""
+    samples = ecg_like(500, 6).astype(np.int32)
+    leads = [ExportLead("II", None, samples.size, [samples])]
+    exported = b"".join(stream(plan(START.replace(microsecond=0), 500.0, leads), leads))
+    written = b"+0\x14\x14\x00" + b"\x00" * 20
+    assert exported.count(written) == 1
+    path = tmp_path / "later.edf"
+    path.write_bytes(
+        exported.replace(written, (onset + b"\x14\x14\x00").ljust(len(written), b"\x00"))
+    )
+    seconds = float(onset.decode())
+    expected = START.replace(microsecond=0) + dt.timedelta(seconds=seconds)
+    assert read_recording([UploadedFile("later.edf", path)]).date == expected
+    if seconds < 10:  # edfio reads the start the same way
+        assert edfio.read_edf(path).starttime == expected.time()
+
+
 def exported_with(tmp_path, **fields: bytes):
     """A valid export with header fields replaced: ``recording`` (bytes 88-168), ``date``
     (168-176) and ``time`` (176-184)."""

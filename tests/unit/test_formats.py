@@ -1,12 +1,14 @@
 import json
 import math
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 
 from ecg.uploads import EcgUpload
-from formats import calibration
+from formats import UploadedFile, calibration, read_recording
 from formats.leads import lead_names
+from tests.ecg_files import ecg_like, edf_bytes
 
 
 @pytest.mark.parametrize(
@@ -113,3 +115,16 @@ def test_lead_names_hold_no_character_that_xml_cannot_carry():
     body = {"leads": [{"name": "II\ufffe", "signal": [1, 2]}]}
     with pytest.raises(ValidationError, match="pattern"):
         EcgUpload.from_json(json.dumps(body).encode())
+
+
+def test_an_edf_digital_range_too_wide_for_a_float_is_read_uncalibrated(tmp_path):
+    """Found in review: digital limits of 1e308, whole numbers to Python, overflowed the float
+    division of the calibration: a 500."""
+    content = bytearray(edf_bytes([ecg_like(2500, 1)]))
+    digital_min = 256 + 16 + 80 + 8 + 8 + 8  # one signal: its label, transducer, ... fields
+    content[digital_min : digital_min + 16] = b"-1e308  1e308   "
+    path = tmp_path / "wide.edf"
+    path.write_bytes(bytes(content))
+    recording = read_recording([UploadedFile("wide.edf", path)])
+    assert recording.leads[0].calibration is None
+    assert np.concatenate(list(recording.leads[0].blocks())).size == 2500
