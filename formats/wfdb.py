@@ -12,6 +12,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -256,10 +257,23 @@ def base_time(record: re.Match) -> dt.datetime | None:
         return None
     try:
         day = dt.datetime.strptime(record["date"], "%d/%m/%Y").date()
-        clock = dt.time.fromisoformat(record["time"].rjust(8, "0")) if record["time"] else dt.time()
+        clock = clock_time(record["time"]) if record["time"] else dt.time()
     except ValueError:
         raise UnreadableFile("the WFDB base time or date is malformed") from None
     return dt.datetime.combine(day, clock, tzinfo=dt.UTC)
+
+
+def clock_time(text: str) -> dt.time:
+    """WFDB's base time: [[HH:]MM:]SS[.fraction], leading zeros optional (header(5): "13:05:00,
+    or 13:5:0"; the WFDB library reads "30" as 30 seconds). ValueError if it is not one."""
+    *whole, seconds = text.split(":")
+    if len(whole) > 2 or not all(re.fullmatch(r"[0-9]{1,2}", part) for part in whole):
+        raise ValueError(text)
+    if not re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,12})?", seconds):
+        raise ValueError(text)
+    hours, minutes = [0, 0, *(int(part) for part in whole)][-2:]
+    second = Decimal(seconds)
+    return dt.time(hours, minutes, int(second), int(second % 1 * 1_000_000))
 
 
 class SignalFile:
@@ -267,7 +281,13 @@ class SignalFile:
 
     def __init__(self, path: Path, format: str, signals: int, byte_offset: int):
         self.path, self.format, self.signals, self.byte_offset = path, format, signals, byte_offset
-        size = max(0, path.stat().st_size - byte_offset)
+        file_size = path.stat().st_size
+        if byte_offset > file_size:  # the system may refuse to seek there at all
+            raise UnreadableFile(
+                f"the WFDB byte offset {byte_offset} lies beyond the end of its signal file "
+                f"({file_size} bytes)"
+            )
+        size = file_size - byte_offset
         width = FORMATS[format]
         self.frames = (size * 2 // 3 if width is None else size // width) // signals
 
