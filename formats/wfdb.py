@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -33,6 +34,13 @@ ZIP_MAGIC = b"PK\x03\x04"
 # record of 64 signals needs a header and a few data files. ECG samples compress 2-5 times;
 # 50 leaves room for flat lines without letting a small zip fill the disk.
 MAX_ARCHIVE_MEMBERS = 256
+# zipfile reads the central directory whole and makes an object of every entry in it, whatever
+# the count the archive states: bounded before it is opened (an entry of 256 members' directory
+# is 46 bytes and its name, so this leaves 4 KiB each).
+MAX_DIRECTORY_BYTES = MAX_ARCHIVE_MEMBERS << 12
+END_OF_DIRECTORY = struct.Struct("<4s4H2LH")  # the end of central directory record
+ZIP64_LOCATOR = struct.Struct("<4sLQL")  # just before it, in an archive with zip64 fields
+ZIP64_END_OF_DIRECTORY = struct.Struct("<4sQ2H2L4Q")  # just before the locator
 MAX_HEADER_BYTES = 1 << 20
 MAX_INFLATED_BYTES = 2 << 30
 MAX_INFLATION_RATIO = 50
@@ -112,6 +120,8 @@ def read_zip(path: Path) -> Recording:
     Every limit is checked on the archive's directory before anything is inflated: the member
     count, the header's size, each named file's size, their total and its ratio to the zip's.
     """
+    if directory_bytes(path) > MAX_DIRECTORY_BYTES:
+        raise UnsupportedFile(f"the zip's directory lists more than {MAX_ARCHIVE_MEMBERS} files")
     try:
         archive = zipfile.ZipFile(path)
         members = [m for m in archive.infolist() if not m.is_dir()]
@@ -157,6 +167,29 @@ def read_zip(path: Path) -> Recording:
         raise
     except Exception:  # a damaged member surfaces as any of zipfile's or zlib's errors
         raise UnreadableFile("a file in the zip is damaged (its data or checksum)") from None
+
+
+def directory_bytes(path: Path) -> int:
+    """The size of a zip's central directory, as its end record (zip64's, where it has one)
+    states it: what zipfile will read; 0 without an end record (zipfile then refuses it)."""
+    with open(path, "rb") as file:
+        size = file.seek(0, 2)
+        tail_start = max(0, size - END_OF_DIRECTORY.size - 0xFFFF)  # the comment's most
+        file.seek(tail_start)
+        tail = file.read()
+        end = tail.rfind(b"PK\x05\x06")
+        if end == -1 or len(tail) - end < END_OF_DIRECTORY.size:
+            return 0
+        directory = END_OF_DIRECTORY.unpack_from(tail, end)[5]
+        locator = end - ZIP64_LOCATOR.size
+        if locator < 0 or tail[locator : locator + 4] != b"PK\x06\x07":
+            return directory
+        # zipfile reads the zip64 record right before its locator, whatever the locator says.
+        file.seek(max(0, tail_start + locator - ZIP64_END_OF_DIRECTORY.size))
+        record = file.read(ZIP64_END_OF_DIRECTORY.size)
+        if len(record) < ZIP64_END_OF_DIRECTORY.size or record[:4] != b"PK\x06\x06":
+            return directory
+        return max(directory, ZIP64_END_OF_DIRECTORY.unpack(record)[8])
 
 
 def parse_record(header: str, locate, keep_alive: list) -> Recording:
