@@ -47,12 +47,21 @@ class KnownAddresses:
         return self.addresses.find_one({"_id": f"{account}|{address}"}, {"_id": True}) is not None
 
 
-def guarded_attempt(db: Database, kind: str, account: str, check: Callable[[], bool]) -> bool:
+def unknown_actor() -> dict:
+    """How an attempt on a name no account has is audited: as that, without the name, which
+    may be a password typed in the wrong field."""
+    return {"actor": None, "unknown_username": True}
+
+
+def guarded_attempt(
+    db: Database, kind: str, account: str, check: Callable[[], bool], exists: bool = True
+) -> bool:
     """Run one password ``check`` for ``account`` under the limits; 429 past them.
 
     ``kind`` names what is guessed ("login", "password"); the result is the check's.
     ``account`` is the stored name of an existing account (the audit trail and the known
-    addresses keep it as it is), else the name as typed.
+    addresses keep it as it is), else, with ``exists`` false, the name as typed, which is
+    counted but never audited (see ``unknown_actor``).
     """
     config, address = current_app.config, request.remote_addr or "unknown"
     # A username names its account in any case: every spelling of it shares the counters.
@@ -76,7 +85,10 @@ def guarded_attempt(db: Database, kind: str, account: str, check: Callable[[], b
         if count > limit:
             if count == limit + 1:  # the first throttled attempt of this window, once
                 audit(
-                    f"{kind}.throttled", actor=account, outcome="failure", limit=key.split(":")[1]
+                    f"{kind}.throttled",
+                    outcome="failure",
+                    limit=key.split(":")[1],
+                    **({"actor": account} if exists else unknown_actor()),
                 )
             raise too_many("failed attempts") from None
     succeeded = check()

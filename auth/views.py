@@ -7,7 +7,7 @@ from auth.guards import account_gone, current_session, current_user, roles_requi
 from auth.passwords import hash_password, verify_password
 from auth.schemas import Identity, LoginRequest, PasswordChange, RefreshRequest, TokenResponse
 from auth.sessions import Rotation, SessionStore
-from auth.throttle import guarded_attempt
+from auth.throttle import guarded_attempt, unknown_actor
 from auth.tokens import ACCESS, REFRESH, issue_token, read_token
 from auth.users import ROLES, User, UserStore
 from openapi.operation import operation
@@ -79,8 +79,9 @@ def login(body: LoginRequest):
         opened = in_transaction(get_db(), open_session)
         return opened is not None
 
-    if not guarded_attempt(get_db(), "login", username, password_is_right):
-        audit("login.failed", actor=username, outcome="failure")
+    if not guarded_attempt(get_db(), "login", username, password_is_right, exists=user is not None):
+        actor = {"actor": username} if user else unknown_actor()
+        audit("login.failed", outcome="failure", **actor)
         raise ApiError(401, "invalid_credentials", "The username or password is incorrect.")
     session_id, refresh_id = opened
     return token_pair(user, session_id, refresh_id)

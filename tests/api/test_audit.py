@@ -44,6 +44,22 @@ def test_a_failed_login_typed_in_another_case_is_recorded_under_the_account(api,
     assert [e["request_id"] for e in recorded] == ["audit-login-upper"]
 
 
+def test_a_failed_login_of_a_name_no_account_has_is_recorded_without_the_name(api, admin_token):
+    """Found in review: the name was kept as typed, and a password typed in the username field
+    became readable in the audit trail."""
+    typed = "my-password-in-the-wrong-field"
+    api.request(
+        "POST",
+        "/api/v1/auth/login",
+        json={"username": typed, "password": "anything"},
+        headers={"X-Request-ID": "audit-login-unknown"},
+    )
+    recorded = entries(api, admin_token, event="login.failed")
+    failed = next(e for e in recorded if e["request_id"] == "audit-login-unknown")
+    assert (failed["actor"], failed["details"]) == (None, {"unknown_username": True})
+    assert typed not in json.dumps(recorded)
+
+
 def test_ecg_events_are_recorded_without_signals(api, admin_token, user):
     username, token = user
     body = {

@@ -123,6 +123,20 @@ def test_throttled_attempts_are_audited_once_per_window_not_one_by_one(
     assert len(throttled.json()["items"]) == 1
 
 
+def test_throttled_guesses_of_a_name_no_account_has_are_audited_without_it(
+    strict_api, admin_token, fresh_window
+):
+    typed, attacker = "a-password-typed-as-a-name", address()
+    statuses = [login(strict_api, typed, "wrong", attacker).status_code for _ in range(7)]
+    assert statuses == [401] * 5 + [429] * 2
+    throttled = strict_api.request(
+        "GET", "/api/v1/audit", admin_token, params={"event": "login.throttled", "limit": 100}
+    ).json()["items"]
+    mine = [entry for entry in throttled if entry["address"] == attacker]
+    assert [(e["actor"], e["details"]["unknown_username"]) for e in mine] == [(None, True)]
+    assert typed not in str(throttled)
+
+
 def test_wrong_current_passwords_are_throttled_too(strict_api, user, fresh_window):
     _, token = user
     change = {"current_password": "not-it", "new_password": "another-password-1"}
