@@ -3,6 +3,7 @@
 import functools
 
 import numpy as np
+from bson import ObjectId
 from flask import Blueprint, Response, current_app, stream_with_context, url_for
 from pymongo.client_session import ClientSession
 
@@ -91,11 +92,17 @@ def counted_upload(view):
     return wrapper
 
 
+def audited(key: ObjectId) -> str:
+    """An ECG as the audit trail names it: by its storage key, which tells an administrator
+    nothing of it (its id is the uploader's and may carry a patient's name or number)."""
+    return str(key)
+
+
 def audit_upload(summary: EcgSummary, transaction: ClientSession) -> None:
     audit(
         "ecg.uploaded",
         transaction=transaction,
-        ecg=summary.id,
+        ecg=audited(summary.key),
         leads=len(summary.leads),
         samples=sum(lead.number_of_samples for lead in summary.leads),
     )
@@ -153,7 +160,7 @@ def upload_ecg(body: EcgUpload | None, form: FileUploadForm | None):
 def list_ecgs(query: PageQuery):
     """List the caller's ECGs, newest first, a page at a time."""
     summaries, next_cursor = ecgs().page(current_user().id, query.limit, query.cursor)
-    audit("ecg.read", view="list", ecgs=[summary.id for summary in summaries])
+    audit("ecg.read", view="list", ecgs=[audited(summary.key) for summary in summaries])
     items = [EcgMetadata.from_summary(summary) for summary in summaries]
     return Page[EcgMetadata](items=items, next_cursor=next_cursor)
 
@@ -164,7 +171,7 @@ def list_ecgs(query: PageQuery):
 def get_ecg(ecg_id: str):
     """Return an ECG's metadata: id, dates, sampling frequency and leads (without signals)."""
     summary = own_ecg(ecg_id)
-    audit("ecg.read", ecg=ecg_id, view="metadata")
+    audit("ecg.read", ecg=audited(summary.key), view="metadata")
     return EcgMetadata.from_summary(summary)
 
 
@@ -174,7 +181,7 @@ def get_ecg(ecg_id: str):
 def get_insights(ecg_id: str):
     """Return the insights computed at upload for each lead, in upload order."""
     summary = own_ecg(ecg_id)
-    audit("ecg.read", ecg=ecg_id, view="insights")
+    audit("ecg.read", ecg=audited(summary.key), view="insights")
     return EcgInsights.from_summary(summary)
 
 
@@ -202,7 +209,14 @@ def get_lead_signal(ecg_id: str, lead_name: str, query: SignalRange):
             400, "range_too_large", f"Ask for at most {MAX_SIGNAL_SLICE} samples at a time."
         )
     samples = ecgs().read_samples(ecg, lead_index, query.start, stop)
-    audit("ecg.read", ecg=ecg_id, view="signal", lead=lead_name, start=query.start, stop=stop)
+    audit(
+        "ecg.read",
+        ecg=audited(ecg.key),
+        view="signal",
+        lead=lead_index,  # its position: a name is the uploader's words too
+        start=query.start,
+        stop=stop,
+    )
     return LeadSignal(
         id=ecg.id, lead=lead_name, start=query.start, stop=stop, samples=samples.tolist()
     )
@@ -231,7 +245,7 @@ def get_beats(ecg_id: str, query: BeatRange):
             "range_too_large",
             f"The range holds {last - first} beats; ask for at most {MAX_BEATS} at a time.",
         )
-    audit("ecg.read", ecg=ecg_id, view="beats", start=query.start, stop=stop)
+    audit("ecg.read", ecg=audited(ecg.key), view="beats", start=query.start, stop=stop)
     return EcgBeats(
         id=ecg.id,
         sampling_frequency=ecg.sampling_frequency,
@@ -264,7 +278,9 @@ def render_ecg(ecg_id: str, query: RenderQuery):
             f"Drawing on paper needs a sampling frequency of at least {MIN_RENDER_HZ:g} Hz.",
         )
     sheet = paper_sheet(ecg, query)
-    audit("ecg.read", ecg=ecg_id, view="render", start_s=query.start_s, format=query.format)
+    audit(
+        "ecg.read", ecg=audited(ecg.key), view="render", start_s=query.start_s, format=query.format
+    )
     drawing = draw(sheet)
     if query.format == "pdf":
         return Response(to_pdf(drawing), mimetype="application/pdf")
@@ -349,7 +365,7 @@ def export_ecg(ecg_id: str, query: ExportQuery):
         layout = edf_export.plan(ecg.date, ecg.sampling_frequency, leads)
     except edf_export.NotExportable as reason:
         raise not_exportable(str(reason)) from None
-    audit("ecg.exported", ecg=ecg_id, format=query.format)
+    audit("ecg.exported", ecg=audited(ecg.key), format=query.format)
     return Response(
         stream_with_context(edf_export.stream(layout, leads)),
         mimetype="application/octet-stream",
@@ -370,8 +386,8 @@ def not_exportable(reason: str) -> ApiError:
 def delete_ecg(ecg_id: str):
     """Delete an ECG and all of its signal data."""
 
-    def record(transaction: ClientSession) -> None:
-        audit("ecg.deleted", transaction=transaction, ecg=ecg_id)
+    def record(key: ObjectId, transaction: ClientSession) -> None:
+        audit("ecg.deleted", transaction=transaction, ecg=audited(key))
 
     if not ecgs().delete(current_user().id, ecg_id, record):
         raise ecg_not_found(ecg_id)

@@ -23,7 +23,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from plumbing.pagination import newest_first_page
 from plumbing.timestamps import current_time
-from plumbing.transactions import Erasure, in_transaction
+from plumbing.transactions import in_transaction
 from recordings.encoding import decode_signal, encode_signal, is_wider_than_int16
 from recordings.model import Calibration, EcgSummary, LeadSummary
 
@@ -43,6 +43,8 @@ BEATS_SERIES = -1
 
 # Writes something about a new ECG in the transaction that stores it.
 Record = Callable[[EcgSummary, ClientSession], None]
+# Writes something about a deleted ECG (given by its key) in the transaction that deletes it.
+DeletionRecord = Callable[[ObjectId, ClientSession], None]
 
 
 class EcgExists(Exception):
@@ -222,10 +224,10 @@ class EcgStore:
         in_transaction(self.ecgs.database, replace, seconds=REANALYSIS_TRANSACTION_SECONDS)
         self.fetched_inline.pop(ecg.key, None)
 
-    def delete(self, owner: ObjectId, ecg_id: str, record: Erasure | None = None) -> bool:
+    def delete(self, owner: ObjectId, ecg_id: str, record: DeletionRecord | None = None) -> bool:
         """Delete one of the owner's ECGs; False if the owner has none with this id.
 
-        ``record(session)`` writes in the transaction that deletes the document (the audit
+        ``record(key, session)`` writes in the transaction that deletes the document (the audit
         entry), so the deletion and its record commit together or not at all. The chunks go
         after it; any a crash leaves behind belong to no ECG, and the orphan sweep removes them.
         """
@@ -234,7 +236,7 @@ class EcgStore:
             query = {"owner": owner, "id": ecg_id}
             document = self.ecgs.find_one_and_delete(query, {"_id": True}, session=session)
             if document is not None and record is not None:
-                record(session)
+                record(document["_id"], session)
             return document
 
         document = in_transaction(self.ecgs.database, remove)

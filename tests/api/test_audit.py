@@ -60,34 +60,38 @@ def test_a_failed_login_of_a_name_no_account_has_is_recorded_without_the_name(ap
     assert typed not in json.dumps(recorded)
 
 
-def test_ecg_events_are_recorded_without_signals(api, admin_token, user):
+def test_ecg_events_are_recorded_without_signals_or_the_uploaders_names(api, admin_token, user):
+    """Found in review: the ECG's id and lead names, the uploader's words (a patient's name or
+    number, often), were shown to administrators, who must read nothing of an ECG."""
     username, token = user
     body = {
-        "id": "audited",
+        "id": "smith-john-1960",
         "sampling_frequency": 250,
-        "leads": [{"name": "I", "signal": [DISTINCTIVE_SAMPLE, -DISTINCTIVE_SAMPLE]}],
+        "leads": [{"name": "bed-7", "signal": [DISTINCTIVE_SAMPLE, -DISTINCTIVE_SAMPLE]}],
     }
     api.request("POST", "/api/v1/ecgs", token, json=body)
-    api.request("GET", "/api/v1/ecgs/audited", token)
-    api.request("GET", "/api/v1/ecgs/audited/insights", token)
-    api.request("GET", "/api/v1/ecgs/audited/leads/I/signal", token)
-    api.request("GET", "/api/v1/ecgs/audited/export", token)
-    api.request("DELETE", "/api/v1/ecgs/audited", token)
-    recorded = entries(api, admin_token, user=username)
-    events = [
-        (e["event"], e["details"].get("view"))
-        for e in recorded
-        if e["details"].get("ecg") == "audited"
-    ]
-    assert set(events) == {
+    api.request("GET", "/api/v1/ecgs", token)
+    api.request("GET", "/api/v1/ecgs/smith-john-1960", token)
+    api.request("GET", "/api/v1/ecgs/smith-john-1960/insights", token)
+    api.request("GET", "/api/v1/ecgs/smith-john-1960/leads/bed-7/signal", token)
+    api.request("GET", "/api/v1/ecgs/smith-john-1960/export", token)
+    api.request("DELETE", "/api/v1/ecgs/smith-john-1960", token)
+    recorded = [e for e in entries(api, admin_token, user=username) if e["event"].startswith("ecg")]
+    assert {(e["event"], e["details"].get("view")) for e in recorded} == {
         ("ecg.uploaded", None),
+        ("ecg.read", "list"),
         ("ecg.read", "metadata"),
         ("ecg.read", "insights"),
         ("ecg.read", "signal"),
         ("ecg.exported", None),
         ("ecg.deleted", None),
     }
-    assert str(DISTINCTIVE_SAMPLE) not in json.dumps(recorded)
+    # One ECG, under one reference throughout, which is not its id.
+    references = {e["details"].get("ecg") for e in recorded} - {None}
+    references |= {key for e in recorded for key in e["details"].get("ecgs", [])}
+    assert len(references) == 1
+    text = json.dumps(recorded)
+    assert "smith" not in text and "bed-7" not in text and str(DISTINCTIVE_SAMPLE) not in text
 
 
 def test_account_events_never_record_passwords(api, admin_token, create_user):
