@@ -327,7 +327,11 @@ def main() -> None:
         "--server-pid", type=int, help="gunicorn master's pid, for the app's CPU and RSS"
     )
     parser.add_argument("--mongod-pid", type=int, help="mongod's pid, for its CPU")
-    parser.add_argument("--mongodb-uri", help="the server's database, for storage figures")
+    parser.add_argument(
+        "--mongodb-uri",
+        help="the server's database, for storage figures, as a user that may read ECGs and their "
+        "statistics (find, collStats: the inspector user; the service's may not)",
+    )
     arguments = parser.parse_args()
 
     api = arguments.base_url.rstrip("/") + "/api/v1"

@@ -18,20 +18,21 @@ const ecg = db.getSiblingDB(database);
 // The service reads and writes its own collections, but may only read and append to the audit
 // trail: even a compromised service cannot rewrite the record of what it did. It cannot drop
 // collections, create indexes (a TTL index of its choosing would empty the audit trail) or
-// reach any other database.
+// reach any other database. Only what its code does is granted: counters and known addresses
+// are never removed by it (their TTL indexes expire them), and it lists nothing.
 const serviceCollections = ["users", "sessions", "ecgs", "signal_chunks", "rate_limits", "known_logins"];
+const removedByService = ["users", "sessions", "ecgs", "signal_chunks"];
 ecg.createRole({
   role: "ecgService",
   privileges: [
     ...serviceCollections.map((collection) => ({
       resource: { db: database, collection: collection },
-      actions: ["find", "insert", "update", "remove", "listIndexes"],
+      actions: ["find", "insert", "update", ...(removedByService.includes(collection) ? ["remove"] : [])],
     })),
     {
       resource: { db: database, collection: "audit" },
-      actions: ["find", "insert", "listIndexes"],
+      actions: ["find", "insert"],
     },
-    { resource: { db: database, collection: "" }, actions: ["listCollections", "collStats", "dbStats"] },
   ],
   roles: [],
 });
@@ -41,15 +42,19 @@ ecg.createUser({
   roles: [{ role: "ecgService", db: database }],
 });
 
-// `flask init` (the compose init service) creates the indexes, and the first admin as the
-// service would: the service's privileges and createIndex, as a user of its own.
+// `flask init` (the compose init service) creates the indexes, and the first admin with its
+// audit entry, as a user of its own: it reads no ECG and changes no account.
 ecg.createRole({
   role: "ecgInit",
-  privileges: [...serviceCollections, "audit"].map((collection) => ({
-    resource: { db: database, collection: collection },
-    actions: ["createIndex"],
-  })),
-  roles: [{ role: "ecgService", db: database }],
+  privileges: [
+    ...[...serviceCollections, "audit"].map((collection) => ({
+      resource: { db: database, collection: collection },
+      actions: ["createIndex"],
+    })),
+    { resource: { db: database, collection: "users" }, actions: ["find", "insert"] },
+    { resource: { db: database, collection: "audit" }, actions: ["insert"] },
+  ],
+  roles: [],
 });
 ecg.createUser({
   user: secret("ECG_INIT_DB_USERNAME"),

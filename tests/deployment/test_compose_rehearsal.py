@@ -189,6 +189,9 @@ def test_a_full_flow_runs_as_the_restricted_service_user(stack):
         lambda db: db.ecgs.create_index([("date", 1)]),
         lambda db: db.client["other"].records.insert_one({"x": 1}),
         lambda db: db.client["admin"].command("createUser", "intruder", pwd="x", roles=["root"]),
+        lambda db: db.rate_limits.delete_many({}),  # only its TTL index expires counters
+        lambda db: list(db.ecgs.list_indexes()),
+        lambda db: db.command("collStats", "ecgs"),
     ],
     ids=[
         "update audit entries",
@@ -199,11 +202,44 @@ def test_a_full_flow_runs_as_the_restricted_service_user(stack):
         "create an index",
         "write another database",
         "create a user",
+        "clear the login counters",
+        "list indexes",
+        "read collection statistics",
     ],
 )
 def test_the_service_user_cannot(stack, healthy_mongo, secrets_folder, forbidden):
     with as_user(healthy_mongo, secrets_folder, "ecg", "ecg_db_password") as client:
         assert client.ecg.audit.count_documents({}) > 0  # what it may do, it can
+        with pytest.raises(OperationFailure) as refused:
+            forbidden(client.ecg)
+    assert refused.value.code == UNAUTHORIZED
+
+
+@pytest.mark.parametrize(
+    "forbidden",
+    [
+        lambda db: db.ecgs.find_one(),
+        lambda db: db.signal_chunks.find_one(),
+        lambda db: db.sessions.find_one(),
+        lambda db: db.users.update_many({}, {"$set": {"role": "admin"}}),
+        lambda db: db.users.delete_many({}),
+        lambda db: db.audit.find_one(),
+    ],
+    ids=[
+        "read ECGs",
+        "read signals",
+        "read sessions",
+        "change accounts",
+        "delete accounts",
+        "read the audit trail",
+    ],
+)
+def test_the_init_user_only_indexes_and_adds_the_first_admin(
+    stack, healthy_mongo, secrets_folder, forbidden
+):
+    """Found in review: it held every privilege of the service's besides its own."""
+    with as_user(healthy_mongo, secrets_folder, "ecg-init", "ecg_init_db_password") as client:
+        assert client.ecg.users.count_documents({}) > 0  # what it may do, it can
         with pytest.raises(OperationFailure) as refused:
             forbidden(client.ecg)
     assert refused.value.code == UNAUTHORIZED

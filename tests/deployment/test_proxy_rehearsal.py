@@ -126,11 +126,12 @@ def test_the_app_sees_the_clients_address_not_a_forged_one(proxy):
     api = Api(proxy, ADMIN_USERNAME, ADMIN_PASSWORD, local=True)
     response = requests.post(
         f"{proxy}/api/v1/auth/login",
-        json={"username": "nobody-here", "password": "wrong"},
+        json={"username": ADMIN_USERNAME, "password": "wrong"},
         headers=forged,
         timeout=10,
     )
     assert response.status_code == 401
     admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD)
-    audit = api.request("GET", "/api/v1/audit", admin, params={"user": "nobody-here"})
+    failed = {"user": ADMIN_USERNAME, "event": "login.failed"}
+    audit = api.request("GET", "/api/v1/audit", admin, params=failed)
     assert [entry["address"] for entry in audit.json()["items"]] == ["127.0.0.1"]
