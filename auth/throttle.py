@@ -9,9 +9,12 @@ each per one-minute window:
 - per account from unknown addresses (LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE): many addresses
   guessing one account. An address the account logged in from before is exempt, so the owner
   still gets in while a distributed attack is refused.
-Throttled attempts go to the audit trail once per counter and window, not one by one.
+Throttled attempts go to the audit trail once per counter and window, not one by one. An IPv6
+client is counted, and known, by its /64 network, which one subscriber is given whole: its
+interface identifiers are the client's to choose, one per guess.
 """
 
+import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -47,6 +50,20 @@ class KnownAddresses:
         return self.addresses.find_one({"_id": f"{account}|{address}"}, {"_id": True}) is not None
 
 
+def client_network(address: str) -> str:
+    """Where an attempt comes from, for the counters: an IPv4 address (an IPv6-mapped one
+    too), an IPv6 address's /64 network, or the text given when it is no address."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 def unknown_actor() -> dict:
     """How an attempt on a name no account has is audited: as that, without the name, which
     may be a password typed in the wrong field."""
@@ -63,7 +80,7 @@ def guarded_attempt(
     addresses keep it as it is), else, with ``exists`` false, the name as typed, which is
     counted but never audited (see ``unknown_actor``).
     """
-    config, address = current_app.config, request.remote_addr or "unknown"
+    config, address = current_app.config, client_network(request.remote_addr or "unknown")
     # A username names its account in any case: every spelling of it shares the counters.
     counted_as = account.lower()
     limits = RateLimits(db)

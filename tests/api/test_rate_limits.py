@@ -123,6 +123,17 @@ def test_throttled_attempts_are_audited_once_per_window_not_one_by_one(
     assert len(throttled.json()["items"]) == 1
 
 
+def test_guesses_from_one_ipv6_network_count_as_one_address(strict_api, user, fresh_window):
+    """Found in review: each of a /64's addresses was counted on its own, and a subscriber
+    chooses among 2**64 of them: the per-address limits never bit."""
+    username, _ = user
+    network = f"2001:db8:{len(username)}:{time.time_ns() % 0xFFFF:x}"
+    for host in range(1, 6):
+        assert login(strict_api, username, "wrong", f"{network}::{host}").status_code == 401
+    assert login(strict_api, username, USER_PASSWORD, f"{network}::6").status_code == 429
+    assert login(strict_api, username, USER_PASSWORD, address()).status_code == 200
+
+
 def test_throttled_guesses_of_a_name_no_account_has_are_audited_without_it(
     strict_api, admin_token, fresh_window
 ):
