@@ -9,6 +9,7 @@ from devtools.processes import PROJECT_ROOT
 from devtools.waiting import stop_process, wait_for_http
 
 TEMPLATE = PROJECT_ROOT / "docker" / "nginx" / "templates" / "ecg-service.conf.template"
+NO_BALANCER = "192.0.2.255/32"  # docker-compose.yml's default: a documentation address (RFC 5737)
 # The official image's main configuration, reduced to what a local run needs: its paths and
 # process settings differ here, the server block (the template) does not.
 MAIN_CONFIGURATION = """\
@@ -41,11 +42,15 @@ def nginx_binary() -> str:
     return binary
 
 
-def start_nginx(folder: Path, upstream: str, port: int) -> subprocess.Popen:
-    """nginx on 127.0.0.1:``port`` in front of ``upstream`` (host:port); waits for /healthz."""
+def start_nginx(
+    folder: Path, upstream: str, port: int, balancer: str = NO_BALANCER
+) -> subprocess.Popen:
+    """nginx on 127.0.0.1:``port`` in front of ``upstream`` (host:port), trusting the
+    X-Forwarded-For of connections from ``balancer``; waits for /healthz."""
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o777)  # nginx's workers run as nobody when started as root
-    server = render(TEMPLATE.read_text(), {"ECG_UPSTREAM": upstream, "NGINX_PORT": str(port)})
+    variables = {"ECG_UPSTREAM": upstream, "NGINX_PORT": str(port), "BALANCER_ADDRESSES": balancer}
+    server = render(TEMPLATE.read_text(), variables)
     (folder / "ecg-service.conf").write_text(server)
     (folder / "nginx.conf").write_text(MAIN_CONFIGURATION.format(folder=folder))
     process = subprocess.Popen(

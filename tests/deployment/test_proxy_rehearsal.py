@@ -121,17 +121,48 @@ def test_nginxs_own_refusals_are_json(proxy, request_arguments, status, error):
         assert f'"error": "{error}"' in rest
 
 
+@pytest.fixture(scope="module")
+def behind_a_balancer(app_url, tmp_path_factory):
+    """The proxy with this test's own address, 127.0.0.1, named as the load balancer."""
+    port = free_port()
+    upstream = app_url.removeprefix("http://")
+    folder = tmp_path_factory.mktemp("nginx-balanced")
+    process = start_nginx(folder, upstream, port, balancer="127.0.0.1")
+    yield f"http://127.0.0.1:{port}"
+    stop_process(process)
+
+
+def test_behind_the_named_balancer_the_app_sees_the_client_it_names(behind_a_balancer):
+    """Found in review: behind a balancer every client had the balancer's address, so one
+    client's failed logins throttled everyone's."""
+    api = Api(behind_a_balancer, ADMIN_USERNAME, ADMIN_PASSWORD, local=True)
+    forwarded = {"X-Forwarded-For": "198.51.100.23, 203.0.113.40"}  # the balancer added the last
+    response = requests.post(
+        f"{behind_a_balancer}/api/v1/auth/login",
+        json={"username": ADMIN_USERNAME, "password": "wrong"},
+        headers={**forwarded, "X-Request-ID": "behind-a-balancer"},
+        timeout=10,
+    )
+    assert response.status_code == 401
+    admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD)
+    failed = {"user": ADMIN_USERNAME, "event": "login.failed", "limit": 100}
+    entries = api.request("GET", "/api/v1/audit", admin, params=failed).json()["items"]
+    assert [e["address"] for e in entries if e["request_id"] == "behind-a-balancer"] == [
+        "203.0.113.40"
+    ]
+
+
 def test_the_app_sees_the_clients_address_not_a_forged_one(proxy):
     forged = {"X-Forwarded-For": "203.0.113.9"}
     api = Api(proxy, ADMIN_USERNAME, ADMIN_PASSWORD, local=True)
     response = requests.post(
         f"{proxy}/api/v1/auth/login",
         json={"username": ADMIN_USERNAME, "password": "wrong"},
-        headers=forged,
+        headers={**forged, "X-Request-ID": "forged"},
         timeout=10,
     )
     assert response.status_code == 401
     admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD)
-    failed = {"user": ADMIN_USERNAME, "event": "login.failed"}
-    audit = api.request("GET", "/api/v1/audit", admin, params=failed)
-    assert [entry["address"] for entry in audit.json()["items"]] == ["127.0.0.1"]
+    failed = {"user": ADMIN_USERNAME, "event": "login.failed", "limit": 100}
+    entries = api.request("GET", "/api/v1/audit", admin, params=failed).json()["items"]
+    assert [e["address"] for e in entries if e["request_id"] == "forged"] == ["127.0.0.1"]
