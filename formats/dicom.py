@@ -17,6 +17,7 @@ from formats import (
     UploadedFile,
     calibration,
 )
+from formats.dicom_elements import count_elements
 from formats.leads import lead_names
 from recordings.model import MAX_LEADS, Calibration, LeadInput, Recording
 
@@ -30,6 +31,10 @@ ECG_STORAGE_CLASSES = {
 # a DICOM upload costs a worker: 2.6 days of 3 leads at 200 Hz, 6 hours of 12 at 500 Hz.
 # Longer recordings come as EDF or WFDB, which are read a block at a time.
 MAX_DICOM_BYTES = 256 << 20
+# Its elements and items are bounded too: pydicom makes an object of each, up to about 690
+# bytes, whatever they hold (formats.dicom_elements). A 12-lead ECG has about 150; this leaves
+# room for thousands of annotations and bounds what the objects cost a worker to about 70 MiB.
+MAX_DICOM_ELEMENTS = 100_000
 # Transfer syntaxes read as stored. Any other is refused from the file's meta information alone:
 # pydicom would inflate a deflated file whole, to any size, before anything else is checked;
 # big-endian files were retired from DICOM in 2004.
@@ -53,7 +58,12 @@ def read(upload: UploadedFile) -> Recording:
             f"the DICOM file is larger than the {MAX_DICOM_BYTES >> 20} MiB a DICOM file may "
             "be (it is read whole); send a recording this long as EDF or WFDB"
         )
-    refuse_unread_syntax(upload)
+    # Counted before pydicom reads even the meta information (its elements cost as much), and
+    # again in the encoding the meta information names, when it names one.
+    refuse_too_many_elements(upload, implicit_vr=None)
+    syntax = refuse_unread_syntax(upload)
+    if syntax is not None:
+        refuse_too_many_elements(upload, implicit_vr=syntax == uid.ImplicitVRLittleEndian)
     try:
         dataset = pydicom.dcmread(upload.path)
         storage_class = str(dataset.get("SOPClassUID", ""))
@@ -99,18 +109,28 @@ def read(upload: UploadedFile) -> Recording:
     return Recording(leads, sampling_frequency, date=date)
 
 
-def refuse_unread_syntax(upload: UploadedFile) -> None:
-    """Refuse a file whose meta information names a transfer syntax not in READ_AS_STORED."""
+def refuse_too_many_elements(upload: UploadedFile, implicit_vr: bool | None) -> None:
+    if count_elements(upload.path, implicit_vr, MAX_DICOM_ELEMENTS) > MAX_DICOM_ELEMENTS:
+        raise OversizedFile(
+            f"the DICOM file holds more than {MAX_DICOM_ELEMENTS} data elements and items, "
+            "each of which costs memory to read; send a recording with this much in it as EDF "
+            "or WFDB"
+        )
+
+
+def refuse_unread_syntax(upload: UploadedFile) -> str | None:
+    """Refuse a file whose meta information names a transfer syntax not in READ_AS_STORED;
+    the one it names, or None."""
     try:
         syntax = read_file_meta_info(upload.path).get("TransferSyntaxUID")
     except Exception as error:  # pydicom raises many types for malformed input
         raise unreadable(upload, error) from None
     if syntax is None:
-        return  # without one, pydicom finds the encoding, and read() checks its byte order
+        return None  # without one, pydicom finds the encoding, and read() checks its byte order
     if not isinstance(syntax, str):  # several values
         raise UnreadableFile("the DICOM file's transfer syntax is damaged")
     if syntax in READ_AS_STORED:
-        return
+        return syntax
     if syntax == uid.ExplicitVRBigEndian:
         raise UnsupportedFile(BIG_ENDIAN)
     raise UnsupportedFile(
