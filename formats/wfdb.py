@@ -35,8 +35,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 # 50 leaves room for flat lines without letting a small zip fill the disk.
 MAX_ARCHIVE_MEMBERS = 256
 # zipfile reads the central directory whole and makes an object of every entry in it, whatever
-# the count the archive states: bounded before it is opened (an entry of 256 members' directory
-# is 46 bytes and its name, so this leaves 4 KiB each).
+# the count the archive states: bounded before it is opened (an entry is 46 bytes, its name and
+# its extra fields: this leaves 4 KiB for each member allowed).
 MAX_DIRECTORY_BYTES = MAX_ARCHIVE_MEMBERS << 12
 END_OF_DIRECTORY = struct.Struct("<4s4H2LH")  # the end of central directory record
 ZIP64_LOCATOR = struct.Struct("<4sLQL")  # just before it, in an archive with zip64 fields
@@ -174,7 +174,8 @@ def directory_bytes(path: Path) -> int:
     states it: what zipfile will read; 0 without an end record (zipfile then refuses it)."""
     with open(path, "rb") as file:
         size = file.seek(0, 2)
-        tail_start = max(0, size - END_OF_DIRECTORY.size - 0xFFFF)  # the comment's most
+        # The end record is last but for a comment of up to 64 KiB.
+        tail_start = max(0, size - END_OF_DIRECTORY.size - 0xFFFF)
         file.seek(tail_start)
         tail = file.read()
         end = tail.rfind(b"PK\x05\x06")
