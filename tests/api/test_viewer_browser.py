@@ -4,6 +4,7 @@ runs under the app's Content-Security-Policy without a violation."""
 
 import re
 import shutil
+import uuid
 
 import numpy as np
 import pytest
@@ -82,7 +83,7 @@ def reader(api, create_user):
 def sign_in(page, api, username, password):
     page.goto(api.url("/viewer"))
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -125,6 +126,31 @@ def test_an_admin_is_told_ecg_data_is_not_for_them(page, api):
     expect(page.locator("#admin-note")).to_be_visible()
     expect(page.locator("#admin-note")).to_contain_text("not shown to administrators")
     expect(page.locator("#ecg-list")).to_be_hidden()
+
+
+def test_a_new_account_chooses_its_password_before_reading(page, api, admin_token):
+    """A new account's password is the administrator's, and the API opens nothing else with it:
+    the viewer asks for the owner's own first."""
+    username = f"newcomer-{uuid.uuid4().hex[:8]}"
+    created = {"username": username, "password": "set-by-admin"}
+    assert api.request("POST", "/api/v1/users", admin_token, json=created).status_code == 201
+    sign_in(page, api, username, "set-by-admin")
+    expect(page.locator("#choose-password")).to_be_visible()
+    expect(page.locator("#ecg-list")).to_be_hidden()
+
+    def choose(new_password: str) -> None:
+        page.get_by_label("Current password").fill("set-by-admin")
+        page.get_by_label("New password", exact=True).fill(new_password)
+        page.get_by_label("New password again").fill(new_password)
+        page.get_by_role("button", name="Set password").click()
+
+    choose("set-by-admin")
+    expect(page.locator("#status")).to_contain_text("must differ")
+    expect(page.locator("#ecg-list")).to_be_hidden()
+    choose("chosen-by-owner")
+    expect(page.locator("#ecg-list")).to_be_visible()
+    assert page.locator("#new-password").input_value() == ""
+    assert page.csp_violations == []
 
 
 def test_a_wrong_password_is_said_in_the_status_line(page, api, reader):

@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 function say(message) { $("status").textContent = message; }
 
 function show(...ids) {
-  for (const id of ["sign-in", "admin-note", "ecg-list", "ecg-detail"]) $(id).hidden = !ids.includes(id);
+  for (const id of ["sign-in", "choose-password", "admin-note", "ecg-list", "ecg-detail"]) $(id).hidden = !ids.includes(id);
   $("sign-out").hidden = ids.includes("sign-in");
 }
 
@@ -63,12 +63,41 @@ async function signIn(event) {
   state.access = body.access_token;
   state.refresh = body.refresh_token;
   $("password").value = "";
+  await enter();
+}
+
+// A new account's password, or a reset one, is an administrator's: it opens nothing but the
+// choice of the owner's own (POST /auth/password), which the viewer asks for first.
+async function enter() {
   const me = await (await call("/auth/me")).json();
+  if (me.password_change_required) {
+    show("choose-password");
+    say(`Signed in as ${me.username}: choose your password.`);
+    return;
+  }
   if (me.role === "admin") { show("admin-note"); say(`Signed in as ${me.username} (admin).`); return; }
   say(`Signed in as ${me.username}.`);
   $("ecg-rows").replaceChildren();
   state.cursor = null;
   await listEcgs();
+}
+
+async function choosePassword(event) {
+  event.preventDefault();
+  if ($("new-password").value !== $("repeat-password").value) { say("The two new passwords differ."); return; }
+  const change = { current_password: $("current-password").value, new_password: $("new-password").value };
+  try {
+    await call("/auth/password", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(change),
+    });
+  } finally {
+    clearPasswords();
+  }
+  await enter();
+}
+
+function clearPasswords() {
+  for (const id of ["password", "current-password", "new-password", "repeat-password"]) $(id).value = "";
 }
 
 async function listEcgs() {
@@ -207,6 +236,7 @@ function forget() {
   $("detail-title").textContent = "";
   $("window").textContent = "";
   clearPaper("");
+  clearPasswords();
   show("sign-in");
 }
 
@@ -218,6 +248,7 @@ async function signOut() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("sign-in-form").addEventListener("submit", guarded(signIn));
+  $("choose-password-form").addEventListener("submit", guarded(choosePassword));
   $("more").addEventListener("click", guarded(listEcgs));
   $("earlier").addEventListener("click", guarded(async () => { state.start = Math.max(0, state.start - state.duration); await drawWindow(); }));
   $("later").addEventListener("click", guarded(async () => { state.start += state.duration; await drawWindow(); }));
