@@ -120,13 +120,22 @@ def draw(sheet: Sheet) -> Drawing:
 
 
 def add_trace(drawing, lead: LeadWindow, first: int, last: int, x: float, baseline, sheet) -> bool:
-    """The lead's samples [first, last) as a trace starting at x; its name above it."""
+    """The lead's samples [first, last) as a trace starting at x, its median over the window on
+    the row's baseline; its name above it.
+
+    Paper shows no direct current (an electrograph's input is high-passed at 0.05 Hz): a 3 mV
+    electrode offset drew the trace over the header (found in review). Where most of a lead
+    is its isoelectric line, the median is that line. A trace is kept on the page whatever its
+    amplitude, so no coordinate runs to kilometres.
+    """
     values, assumed = millivolts(lead)
     segment = values[first:last]
+    if values.size:
+        segment = segment - np.median(values)
     samples_per_mm = sheet.sampling_frequency / sheet.speed
     positions, levels = min_max(segment, samples_per_mm / COLUMNS_PER_MM)
     xs = np.round(x + positions / samples_per_mm, 2)
-    ys = np.round(baseline - levels * sheet.gain, 2)
+    ys = np.clip(np.round(baseline - levels * sheet.gain, 2), 0.0, drawing.height)
     drawing.traces.append(Trace(xs, ys))
     notes = [*lead.problems, *(["1 µV/step assumed"] if assumed else [])]
     text = f"{lead.name}: {', '.join(notes)}" if notes else lead.name
@@ -158,7 +167,12 @@ def calibration_pulse(left: float, baseline: float, sheet: Sheet) -> Path:
 
 
 def header(sheet: Sheet, assumed: bool) -> list[Label]:
-    rate = f"{sheet.heart_rate_bpm:.0f} bpm" if sheet.heart_rate_bpm else "heart rate unknown"
+    # The whole recording's: a page of a Holter's tachycardia must not read as its rate.
+    rate = (
+        f"mean {sheet.heart_rate_bpm:.0f} bpm over the recording"
+        if sheet.heart_rate_bpm
+        else "heart rate unknown"
+    )
     line = (
         f"ECG {sheet.ecg_id}  {sheet.date}  {sheet.sampling_frequency:g} Hz  {rate}  "
         f"{sheet.speed:g} mm/s  {sheet.gain:g} mm/mV  from {sheet.start_s:g} s"

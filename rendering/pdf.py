@@ -55,9 +55,17 @@ def to_pdf(drawing: Drawing) -> bytes:
     for label in drawing.labels:
         pdf.set_text_color(*TEXT_COLOURS[label.style])
         pdf.set_font("helvetica", size=label.size * scale * 72 / 25.4)
-        pdf.text(*at(label.x, label.y), label.text.encode("latin-1", "replace").decode("latin-1"))
+        pdf.text(*at(label.x, label.y), in_latin_1(label.text))
     if scale < 1:
         pdf.set_text_color(*TEXT_COLOURS["warning"])
         pdf.set_font("helvetica", size=3.0 * 72 / 25.4)
         pdf.text(5, page_height - 2, SCALED_NOTE.format(scale))
     return bytes(pdf.output())
+
+
+def in_latin_1(text: str) -> str:
+    """``text`` for the PDF's built-in font, which holds Latin-1 only: any other character as
+    its code point ("Ⅱ" as "<U+2161>"), so that leads named in other scripts stay told apart
+    (a review found "第Ⅰ誘導" and "第Ⅱ誘導" both printed as "????"); the SVG keeps them as they are.
+    """
+    return "".join(char if ord(char) < 0x100 else f"<U+{ord(char):04X}>" for char in text)

@@ -54,10 +54,28 @@ def test_a_second_spans_speed_mm_and_a_millivolt_gain_mm(speed, gain):
     trace = drawing.traces[0]
     x0 = MARGIN_MM + pulse_area_mm(speed)
     baseline = HEADER_MM + ROW_MM / 2
-    step_at = trace.x[np.argmax(trace.y < baseline - gain / 2)]
+    middle = (trace.y.max() + trace.y.min()) / 2
+    step_at = trace.x[np.argmax(trace.y < middle)]
     assert step_at == pytest.approx(x0 + speed, abs=0.26)
-    assert trace.y.min() == pytest.approx(baseline - gain)
+    assert trace.y.max() - trace.y.min() == pytest.approx(gain)  # the 1 mV step
+    assert trace.y.max() == pytest.approx(baseline + gain / 2)  # its median on the baseline
     assert drawing.width == pytest.approx(2 * MARGIN_MM + pulse_area_mm(speed) + 2 * speed)
+
+
+def test_a_lead_is_drawn_about_its_row_whatever_its_offset():
+    """Found in review: a 1 mV QRS on a 3 mV electrode offset was drawn over the header, and
+    uncalibrated 24-bit counts 84 m off the page."""
+    frequency = 500
+    qrs = np.zeros(2 * frequency, dtype=np.int32)
+    qrs[::frequency] = 1000  # 1 mV once a second
+    offset = LeadWindow("II", qrs + 3000, MV)  # 3 mV of direct current
+    counts = LeadWindow("I", qrs * 4000 + 8_388_608, None)  # ADC counts, no calibration
+    drawing = draw(sheet([offset, counts], frequency))
+    for row, trace in enumerate(drawing.traces):
+        baseline = HEADER_MM + (row + 0.5) * ROW_MM
+        assert np.median(trace.y) == pytest.approx(baseline)
+        assert 0 <= trace.y.min() and trace.y.max() <= drawing.height
+    assert drawing.traces[0].y.min() == pytest.approx(HEADER_MM + ROW_MM / 2 - 10)  # 1 mV up
 
 
 @pytest.mark.parametrize("speed", [12.5, 25.0, 50.0])
@@ -174,3 +192,19 @@ def pdf_text(content: bytes) -> str:
     """The text of a PDF's pages (fpdf2 compresses each page's stream with zlib)."""
     streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", content, re.DOTALL)
     return "".join(zlib.decompress(stream).decode("latin-1") for stream in streams)
+
+
+def test_the_header_says_its_heart_rate_is_the_recordings_mean():
+    """Found in review: every page of a Holter printed its mean as "72 bpm", which a reader takes
+    for the rate of the strip shown, a tachycardia's included."""
+    page = sheet([step_lead()])
+    with_rate = Sheet(**{**page.__dict__, "heart_rate_bpm": 72.4})
+    header = next(label for label in draw(with_rate).labels if label.style == "header")
+    assert "mean 72 bpm over the recording" in header.text
+
+
+def test_leads_named_outside_latin_1_stay_told_apart_in_the_pdf():
+    names = ["第Ⅰ誘導", "第Ⅱ誘導"]
+    text = pdf_text(to_pdf(draw(sheet([step_lead(name) for name in names]))))
+    assert "<U+7B2C><U+2160>" in text and "<U+7B2C><U+2161>" in text
+    assert "????" not in text
