@@ -153,6 +153,50 @@ def test_a_new_account_chooses_its_password_before_reading(page, api, admin_toke
     assert page.csp_violations == []
 
 
+def opened(page, ecg_id: str) -> None:
+    with page.expect_response(lambda response: "/render" in response.url):
+        page.get_by_role("button", name=ecg_id, exact=True).click()
+    expect(page.locator("#detail-title")).to_have_text(f"ECG {ecg_id}")
+
+
+def test_a_slow_download_keeps_the_name_of_the_ecg_it_was_asked_for(page, api, reader):
+    """Found in review: the file was named after the ECG open when it arrived."""
+    sign_in(page, api, reader, USER_PASSWORD)
+    opened(page, "resting")
+    held = []
+    page.route("**/export?format=edf", lambda route: held.append(route))  # noqa: PLW0108 - Playwright calls Python functions only
+    page.get_by_role("button", name="Download EDF+").click()
+    page.get_by_role("button", name="Back to the list").click()
+    opened(page, "thirty-seconds")
+    with page.expect_download() as edf:
+        held[0].continue_()
+    assert edf.value.suggested_filename == "resting.edf"
+
+
+def test_a_page_of_the_list_arriving_after_sign_out_is_dropped(page, api, create_user):
+    """Found in review: a late page of one account's ECGs was put on the signed-out page."""
+    username, token = create_user()
+    for index in range(21):  # one more than a page
+        body = {"id": f"list-{index:02}", "leads": [{"name": "I", "signal": [0, 1]}]}
+        assert api.request("POST", "/api/v1/ecgs", token, json=body).status_code == 201
+    sign_in(page, api, username, USER_PASSWORD)
+    expect(page.locator("#ecg-rows tr")).to_have_count(20)
+    held = []
+    page.route("**/api/v1/ecgs?cursor=*", lambda route: held.append(route))  # noqa: PLW0108
+    page.get_by_role("button", name="More ECGs").click()
+    while not held:
+        page.wait_for_timeout(50)
+    answer = held[0].fetch()  # the server answers while the session lives...
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#sign-in")).to_be_visible()
+    with page.expect_response(lambda response: "cursor=" in response.url):
+        held[0].fulfill(response=answer)  # ...and the page gets it after the sign-out
+    page.wait_for_timeout(200)  # let the answer be handled
+    expect(page.locator("#sign-in")).to_be_visible()
+    expect(page.locator("#ecg-list")).to_be_hidden()
+    assert page.locator("#ecg-rows").inner_html() == ""
+
+
 def test_a_wrong_password_is_said_in_the_status_line(page, api, reader):
     sign_in(page, api, reader, "not-the-password")
     expect(page.locator("#status")).to_contain_text("incorrect")

@@ -74,7 +74,7 @@ def test_a_lead_is_drawn_about_its_row_whatever_its_offset():
     for row, trace in enumerate(drawing.traces):
         baseline = HEADER_MM + (row + 0.5) * ROW_MM
         assert np.median(trace.y) == pytest.approx(baseline)
-        assert 0 <= trace.y.min() and trace.y.max() <= drawing.height
+        assert trace.y.min() >= 0 and trace.y.max() <= drawing.height
     assert drawing.traces[0].y.min() == pytest.approx(HEADER_MM + ROW_MM / 2 - 10)  # 1 mV up
 
 

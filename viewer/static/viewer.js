@@ -4,9 +4,12 @@
 
 const api = "/api/v1";
 const state = { access: null, refresh: null, cursor: null, ecg: null, start: 0, duration: 10 };
-// The latest ECG opened and window drawn: an answer to an older request is dropped, so a slow
-// answer never puts one ECG's tracing under another's title.
+// The latest list page asked for, ECG opened and window drawn: an answer to an older request is
+// dropped, so a slow answer never puts one ECG's tracing under another's title.
 let latest = 0;
+// Which signed-in session this is: nothing asked for in an earlier one (a download, a page of
+// the list) reaches the page once its account has signed out.
+let session = 0;
 const $ = (id) => document.getElementById(id);
 
 function say(message) { $("status").textContent = message; }
@@ -101,14 +104,16 @@ function clearPasswords() {
 }
 
 async function listEcgs() {
+  const request = ++latest;
   const query = state.cursor ? `?cursor=${encodeURIComponent(state.cursor)}` : "";
   const page = await (await call(`/ecgs${query}`)).json();
+  if (request !== latest) return;
   for (const ecg of page.items) {
     const row = document.createElement("tr");
     const link = document.createElement("button");
     link.type = "button";
     link.textContent = ecg.id;
-    link.addEventListener("click", () => openEcg(ecg.id));
+    link.addEventListener("click", guarded(() => openEcg(ecg.id)));
     const cells = [link, ecg.date, ecg.leads.map((lead) => lead.name).join(", ")];
     for (const content of cells) {
       const cell = document.createElement("td");
@@ -211,13 +216,17 @@ async function drawWindow() {
   $("paper-caption").textContent = `25 mm/s, 10 mm/mV, from ${start} s.`;
 }
 
+// Named after the ECG it was asked for, whatever is open when it arrives.
 async function download(kind) {
-  const id = encodeURIComponent(state.ecg.id);
+  const asked = session;
+  const ecgId = state.ecg.id;
+  const id = encodeURIComponent(ecgId);
   const path = kind === "edf" ? `/ecgs/${id}/export?format=edf` : `/ecgs/${id}/render?format=pdf&start_s=${state.start}`;
   const blob = await (await call(path)).blob();
+  if (asked !== session) return;
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
-  link.download = `${state.ecg.id}.${kind}`;
+  link.download = `${ecgId}.${kind}`;
   document.body.append(link);
   link.click();
   link.remove();
@@ -231,6 +240,7 @@ function guarded(action) {
 // Nothing of the last account stays in memory or on the page for the next one.
 function forget() {
   latest++;
+  session++;
   Object.assign(state, { access: null, refresh: null, cursor: null, ecg: null, start: 0 });
   for (const id of ["ecg-rows", "facts", "lead-rows"]) $(id).replaceChildren();
   $("detail-title").textContent = "";
