@@ -34,11 +34,21 @@ def decode_cursor(cursor: str, length: int) -> list[str]:
     valid = (
         isinstance(position, list)
         and len(position) == length
-        and all(isinstance(part, str) for part in position)
+        and all(isinstance(part, str) and is_utf_8(part) for part in position)
     )
     if not valid:
         raise invalid_cursor()
     return position
+
+
+def is_utf_8(text: str) -> bool:
+    """Whether ``text`` can go to MongoDB: JSON can hold a lone surrogate, which UTF-8 cannot
+    (BSON raised a UnicodeEncodeError: a 500, found in review)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def invalid_cursor() -> ApiError:

@@ -119,8 +119,9 @@ class EcgStore:
             return self.chunks.find(query).sort("seq", ASCENDING)
         if ecg.key not in self.fetched_inline:
             document = self.ecgs.find_one({"_id": ecg.key}, {"inline_chunks": True})
-            # Deleted since it was found (a concurrent delete): nothing left to read.
-            self.fetched_inline[ecg.key] = document["inline_chunks"] if document else []
+            if document is None:  # deleted since it was found (a concurrent delete)
+                raise EcgGone(ecg.id)
+            self.fetched_inline[ecg.key] = document["inline_chunks"]
         return [
             chunk
             for chunk in self.fetched_inline[ecg.key]
@@ -157,7 +158,9 @@ class EcgStore:
         """
         if ecg.inline:
             fields = {"inline_chunks.encoding": True, "inline_chunks.lead": True}
-            document = self.ecgs.find_one({"_id": ecg.key}, fields) or {"inline_chunks": []}
+            document = self.ecgs.find_one({"_id": ecg.key}, fields)
+            if document is None:
+                raise EcgGone(ecg.id)
             encodings = {
                 chunk["encoding"]
                 for chunk in document["inline_chunks"]
@@ -166,14 +169,24 @@ class EcgStore:
         else:
             query = {"ecg": ecg.key, "lead": {"$ne": BEATS_SERIES}}
             encodings = set(self.chunks.distinct("encoding", query))
+            self._still_stored(ecg)
         return any(is_wider_than_int16(encoding) for encoding in encodings)
 
     def beats(self, ecg: EcgSummary) -> np.ndarray:
-        """The sample indices of the ECG's detected beats, in order (empty if none)."""
+        """The sample indices of the ECG's detected beats, in order (empty if none); EcgGone if
+        it was deleted meanwhile, rather than the beats its deletion had not reached."""
         pieces = [
             decode_signal(p["encoding"], p["data"]) for p in self._chunks_of(ecg, BEATS_SERIES)
         ]
+        if not ecg.inline:
+            self._still_stored(ecg)
         return np.concatenate(pieces).astype(np.int64) if pieces else np.empty(0, dtype=np.int64)
+
+    def _still_stored(self, ecg: EcgSummary) -> None:
+        """EcgGone unless the ECG's document still exists. Its chunks are deleted only after it
+        is, so chunks read before this check were all there."""
+        if self.ecgs.find_one({"_id": ecg.key}, {"_id": True}) is None:
+            raise EcgGone(ecg.id)
 
     def outdated(self, analysis_version: str) -> Iterator[EcgSummary]:
         """ECGs of every owner whose insights an older analysis made, in storage order.
@@ -401,10 +414,15 @@ class EcgWriter:
                 record(summary, session)
         except DuplicateKeyError:
             raise EcgExists(self.ecg_id) from None
-        except PyMongoError:
-            # The document may be stored even so (an acknowledgement lost on the way back): its
-            # chunks stay for the sweep, which removes them only if no ECG refers to them.
-            self.outcome_unknown = True
+        except PyMongoError as error:
+            if not aborted(error):
+                # The document may be stored even so (an acknowledgement lost on the way back):
+                # its chunks stay for the sweep, which removes them only if no ECG refers to them.
+                self.outcome_unknown = True
+            elif self.store.exists(self.owner, self.ecg_id):
+                # In a transaction, another upload's ECG of this id, not yet committed, is a
+                # write conflict rather than a duplicate key: once committed, it is this 409.
+                raise EcgExists(self.ecg_id) from None
             raise
         return summary
 
@@ -421,6 +439,14 @@ class EcgWriter:
     def __exit__(self, exc_type, exc, traceback) -> None:
         if exc_type is not None:
             self.abort()
+
+
+def aborted(error: PyMongoError) -> bool:
+    """Whether a transaction that failed so certainly committed nothing: the driver labels it
+    transient (the whole transaction may run again), not a commit of unknown outcome."""
+    return error.has_error_label("TransientTransactionError") and not error.has_error_label(
+        "UnknownTransactionCommitResult"
+    )
 
 
 def batches(items: Iterable, size: int) -> Iterator[list]:

@@ -140,6 +140,14 @@ def test_bad_paging_parameters_are_a_400(api, user_token, params):
     assert response.json()["error"] in {"validation_error", "invalid_cursor"}
 
 
+def test_a_users_cursor_holding_what_utf_8_cannot_is_a_400(api, admin_token):
+    """Found in review: a lone surrogate reached MongoDB, whose encoding raised: a 500."""
+    response = api.request(
+        "GET", "/api/v1/users", admin_token, params={"cursor": "WyJcdWQ4MDAiXQ=="}
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_cursor")
+
+
 def test_a_body_over_the_size_limit_is_a_413(api, user_token):
     if not api.local:
         pytest.skip("the limit of an external server is unknown")

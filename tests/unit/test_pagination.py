@@ -13,7 +13,16 @@ def test_a_cursor_gives_back_its_position():
 
 @pytest.mark.parametrize(
     "cursor",
-    ["", "!!!", "bm90IGpzb24", encode_cursor("only-one"), encode_cursor("a", "b", "c")],
+    [
+        "",
+        "!!!",
+        "bm90IGpzb24",
+        encode_cursor("only-one"),
+        encode_cursor("a", "b", "c"),
+        encode_cursor(
+            "a", "\ud800"
+        ),  # a lone surrogate: BSON cannot encode it (a 500, found in review)
+    ],
 )
 def test_a_cursor_we_did_not_make_is_a_400(cursor):
     with pytest.raises(ApiError) as raised:
