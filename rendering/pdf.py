@@ -4,9 +4,12 @@ grid's squares still do."""
 
 import re
 
+import numpy as np
 from fpdf import FPDF
 
-from rendering.drawing import Drawing
+from rendering.downsample import min_max
+from rendering.drawing import Drawing, Trace
+from rendering.paper import COLUMNS_PER_MM
 
 A4_LANDSCAPE_MM = (297.0, 210.0)
 SCALED_NOTE = (
@@ -48,7 +51,8 @@ def to_pdf(drawing: Drawing) -> bytes:
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.25 * scale)
     for trace in drawing.traces:
-        pdf.polyline([at(x, y) for x, y in zip(trace.x, trace.y, strict=True)])
+        xs, ys = printed(trace, scale)
+        pdf.polyline([at(x, y) for x, y in zip(xs, ys, strict=True)])
     pdf.set_draw_color(21, 101, 192)
     for x, y in drawing.beat_marks:
         pdf.line(*at(x, y), *at(x, y + 2))
@@ -61,6 +65,17 @@ def to_pdf(drawing: Drawing) -> bytes:
         pdf.set_font("helvetica", size=3.0 * 72 / 25.4)
         pdf.text(5, page_height - 2, SCALED_NOTE.format(scale))
     return bytes(pdf.output())
+
+
+def printed(trace: Trace, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The trace's points for a page printed at ``scale``: a page shrunk to fit holds fewer
+    columns than the drawing, so each printed column keeps its minimum and maximum again (a
+    64-lead minute at 375 Hz kept its 1.4 million points, ten times what A4 can show)."""
+    printed_columns = (trace.x[-1] - trace.x[0]) * scale * COLUMNS_PER_MM if trace.x.size else 0
+    if printed_columns < 1:
+        return trace.x, trace.y
+    positions, ys = min_max(trace.y, trace.x.size / printed_columns)
+    return trace.x[positions.astype(np.int64)], ys
 
 
 def in_latin_1(text: str) -> str:

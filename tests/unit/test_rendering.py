@@ -9,6 +9,7 @@ import pytest
 
 from recordings.model import STANDARD_LEADS, Calibration
 from rendering.downsample import min_max
+from rendering.drawing import Trace
 from rendering.paper import (
     COLUMN_SECONDS,
     HEADER_MM,
@@ -20,7 +21,7 @@ from rendering.paper import (
     draw,
     pulse_area_mm,
 )
-from rendering.pdf import to_pdf
+from rendering.pdf import printed, to_pdf
 from rendering.svg import to_svg
 
 MV = Calibration("mV", 0.001)  # 1000 steps per mV
@@ -208,3 +209,17 @@ def test_leads_named_outside_latin_1_stay_told_apart_in_the_pdf():
     text = pdf_text(to_pdf(draw(sheet([step_lead(name) for name in names]))))
     assert "<U+7B2C><U+2160>" in text and "<U+7B2C><U+2161>" in text
     assert "????" not in text
+
+
+def test_a_pdf_shrunk_to_fit_keeps_only_what_its_columns_can_show_and_every_peak():
+    """Found in review: the PDF of a 64-lead minute at 375 Hz kept its 1.4 million points, ten
+    times what the shrunk page can show (about 7 s of CPU)."""
+    ys = np.zeros(100_000)
+    ys[54_321] = -40.0  # a one-sample spike
+    trace = Trace(np.linspace(10.0, 260.0, ys.size), ys)
+    xs, kept = printed(trace, 0.1)  # 250 mm at a tenth of its size: 100 columns of 0.25 mm
+    assert xs.size <= 2 * 100 + 1000  # two points a column, and a tail of under a column
+    assert kept.min() == -40.0 and xs[kept.argmin()] == trace.x[54_321]
+    assert np.all(np.diff(xs) >= 0)
+    drawn = draw(sheet([step_lead(frequency=2000)], frequency=2000)).traces[0]
+    assert printed(drawn, 1.0)[0].size == drawn.x.size  # at its size, a page keeps what it drew
