@@ -110,6 +110,7 @@ def read(upload: UploadedFile) -> Recording:
 
 
 def refuse_too_many_elements(upload: UploadedFile, implicit_vr: bool | None) -> None:
+    """413 for a file of more elements and items than MAX_DICOM_ELEMENTS, before pydicom."""
     if count_elements(upload.path, implicit_vr, MAX_DICOM_ELEMENTS) > MAX_DICOM_ELEMENTS:
         raise OversizedFile(
             f"the DICOM file holds more than {MAX_DICOM_ELEMENTS} data elements and items, "

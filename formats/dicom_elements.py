@@ -50,6 +50,7 @@ def count_elements(path: Path, implicit_vr: bool | None, limit: int) -> int:
 
 
 def count_in(data, implicit_vr: bool | None, limit: int) -> int:
+    """``count_elements`` of a file's bytes (a buffer: the mapped file)."""
     size, position, count = len(data), PREAMBLE_AND_PREFIX, 0
     explicit, in_meta_group = True, True  # the meta group's encoding, then the data set's
     while position + 8 <= size and count <= limit:
