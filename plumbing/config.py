@@ -4,17 +4,25 @@ import os
 import re
 from collections.abc import Mapping
 
+from pymongo import uri_parser
+from pymongo.errors import ConfigurationError, InvalidURI
 from werkzeug.security import generate_password_hash
 
 MIN_SECRET_BYTES = 32
 MIB = 1024 * 1024
+DAY_SECONDS = 24 * 3600
+# MongoDB's expireAfterSeconds is a 32-bit integer: 24 855 days; the audit trail keeps at most
+# 65 years (a medical record's longest retention rules are decades).
+MAX_AUDIT_RETENTION_DAYS = 65 * 365
 
 
 class ConfigError(ValueError):
     """A setting is missing or unusable; the app must not start."""
 
 
-def _int_setting(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+def _int_setting(
+    environ: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None
+) -> int:
     raw = environ.get(name)
     if raw is None or raw == "":
         return default
@@ -24,6 +32,8 @@ def _int_setting(environ: Mapping[str, str], name: str, default: int, minimum: i
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -38,6 +48,8 @@ def _secret_setting(environ: Mapping[str, str], name: str) -> str:
             return secret_file.read().strip()
     except OSError as error:
         raise ConfigError(f"{name}_FILE names a file that cannot be read: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name}_FILE names a file that is not UTF-8 text") from None
 
 
 def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
@@ -50,9 +62,12 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
             environ, "MONGODB_CONNECT_TIMEOUT_MS", 3000, 100
         ),
         "MONGODB_SOCKET_TIMEOUT_MS": _int_setting(environ, "MONGODB_SOCKET_TIMEOUT_MS", 20000, 100),
-        "ACCESS_TOKEN_TTL_SECONDS": _int_setting(environ, "ACCESS_TOKEN_TTL_SECONDS", 900, 1),
+        # Bounded above: a lifetime past the calendar's end made every login a 500 (review).
+        "ACCESS_TOKEN_TTL_SECONDS": _int_setting(
+            environ, "ACCESS_TOKEN_TTL_SECONDS", 900, 1, DAY_SECONDS
+        ),
         "REFRESH_TOKEN_TTL_SECONDS": _int_setting(
-            environ, "REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 60
+            environ, "REFRESH_TOKEN_TTL_SECONDS", 7 * DAY_SECONDS, 60, 365 * DAY_SECONDS
         ),
         "MAX_CONTENT_LENGTH": _int_setting(environ, "MAX_CONTENT_LENGTH", 64 * MIB, 1024),
         "MAX_FILE_UPLOAD_SIZE": _int_setting(environ, "MAX_FILE_UPLOAD_SIZE", 2048 * MIB, 1024),
@@ -65,7 +80,9 @@ def settings_from_environment(environ: Mapping[str, str] = os.environ) -> dict:
         "LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE": _int_setting(
             environ, "LOGIN_FAILURES_PER_ACCOUNT_PER_MINUTE", 50, 1
         ),
-        "AUDIT_RETENTION_DAYS": _int_setting(environ, "AUDIT_RETENTION_DAYS", 2192, 1),
+        "AUDIT_RETENTION_DAYS": _int_setting(
+            environ, "AUDIT_RETENTION_DAYS", 2192, 1, MAX_AUDIT_RETENTION_DAYS
+        ),
         "UPLOADS_PER_MINUTE": _int_setting(environ, "UPLOADS_PER_MINUTE", 120, 0),
         "CORS_ALLOWED_ORIGINS": [
             origin.strip()
@@ -82,11 +99,22 @@ def validate_settings(config: Mapping) -> None:
     """Refuse settings that would make the service unsafe to run."""
     if config.get("TESTING"):
         return
-    if len(config["SECRET_KEY"].encode()) < MIN_SECRET_BYTES:
+    secret = config["SECRET_KEY"]
+    # 32 spaces, or one letter 32 times, are as long as a key and as easy to guess as none.
+    if len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < 8:
         raise ConfigError(
-            f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes; "
+            f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes of varied characters; "
             'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
+    if config["ACCESS_TOKEN_TTL_SECONDS"] > config["REFRESH_TOKEN_TTL_SECONDS"]:
+        raise ConfigError("ACCESS_TOKEN_TTL_SECONDS must not exceed REFRESH_TOKEN_TTL_SECONDS")
+    uri = config["MONGODB_URI"]
+    try:
+        # A mongodb+srv:// URI would be resolved in DNS to be parsed: its scheme is enough here.
+        if not uri.startswith("mongodb+srv://"):
+            uri_parser.parse_uri(uri)
+    except (InvalidURI, ConfigurationError, ValueError) as problem:
+        raise ConfigError(f"MONGODB_URI is not a MongoDB connection string: {problem}") from None
     if config["MAX_ECG_SAMPLES"] > 2**31 - 1:
         raise ConfigError("MAX_ECG_SAMPLES must be below 2**31 (beats are stored as int32)")
     if not usable_scrypt_method(config["PASSWORD_HASH_METHOD"]):
