@@ -48,15 +48,23 @@ def start_request() -> None:
     g.started = time.perf_counter()
 
 
+def logged_route() -> str:
+    """The route the request matched, as its pattern (``/api/v1/ecgs/<ecg_id>``): a path holds
+    the ECG ids and lead names uploaders chose, which may name a patient (found in review)."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
 def finish_request(response):
-    """Echo the request id and log the request's outcome (path only: no query, no body)."""
+    """Echo the request id and log the request's outcome (the route only: no path, query or
+    body)."""
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
     user = g.get("current_user")
     fields = {
         "event": "request",
         "method": request.method,
-        "path": request.path,
+        "route": logged_route(),
         "status": response.status_code,
         "duration_ms": round(
             (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1

@@ -54,9 +54,28 @@ def test_each_request_is_logged_as_one_json_line_without_secrets(app, log_lines)
     )
     (line,) = [entry for entry in log_lines() if entry.get("event") == "request"]
     assert line["request_id"] == "r-1"
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/api/v1/auth/me", 401)
+    assert (line["method"], line["route"], line["status"]) == ("GET", "/api/v1/auth/me", 401)
     assert "secret.token.value" not in json.dumps(log_lines())
     assert "cursor" not in json.dumps(line)
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        (
+            "/api/v1/ecgs/smith-john-1960/leads/bed%207/signal",
+            "/api/v1/ecgs/<ecg_id>/leads/<path:lead_name>/signal",
+        ),
+        ("/api/v1/smith-john-1960", "(no route)"),
+    ],
+)
+def test_a_request_is_logged_by_its_route_not_the_ids_in_its_path(app, log_lines, path, route):
+    """Found in review: every line held the path, and with it the ECG id and lead name an
+    uploader chose (a patient's name, often) beside the user who asked."""
+    app.test_client().get(path, headers={"Authorization": "Bearer not.a.token"})
+    (line,) = [entry for entry in log_lines() if entry.get("event") == "request"]
+    assert line["route"] == route
+    assert "smith" not in json.dumps(log_lines()) and "bed" not in json.dumps(log_lines())
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/api/v1/auth/me", "/api/v1/nowhere", "/docs/"])
