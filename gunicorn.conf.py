@@ -9,6 +9,16 @@ from plumbing.server_errors import answer_in_json
 # get the service's JSON error shape too.
 answer_in_json()
 
+
+def whole_number(name: str, default: int) -> int:
+    """A setting of at least 1 from the environment: gunicorn takes 0 workers (it then answers
+    nobody) and a timeout of 0 (it then never replaces a hung worker)."""
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of at least 1, got {raw!r}")
+    return int(raw)
+
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # Threads overlap MongoDB round-trips; processes use the cores. Measured on the real mongod with
 # the load on the same 2 cores (12-lead uploads and insight reads at concurrency 8, six servers
@@ -17,9 +27,9 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 # 2x4 107/s, 3x2 105/s, 2x8 101/s: more threads per worker spend more CPU on the GIL, and more
 # workers than cores only queue. Reads were alike (251-272/s). Scale workers with cores.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+workers = whole_number("WEB_CONCURRENCY", 2)
+threads = whole_number("GUNICORN_THREADS", 2)
+timeout = whole_number("GUNICORN_TIMEOUT", 60)
 graceful_timeout = 20
 # No preload: each worker builds the app, and with it its own MongoClient, after the fork.
 preload_app = False

@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from pymongo.database import Database
+from pymongo.errors import OperationFailure
 
 from plumbing.audit import audit
 from plumbing.database import get_db
@@ -48,6 +49,20 @@ class Maintenance:
     reanalyse: Callable[[Database, Callable[[int, str], None]], int]
 
 
+INDEX_OPTIONS_CONFLICT = 85
+
+
+def index_changed(failure: OperationFailure) -> str:
+    """What to do when an index exists with options other than init's: a changed
+    AUDIT_RETENTION_DAYS (the audit trail's TTL index) is the one setting that does it."""
+    return (
+        f"An index exists with other options than init gives it ({failure.details.get('errmsg')}). "
+        "If AUDIT_RETENTION_DAYS changed, set the audit trail's retention as a database "
+        'administrator: db.runCommand({collMod: "audit", index: {keyPattern: {at: 1}, '
+        "expireAfterSeconds: DAYS * 86400}}), then run init again."
+    )
+
+
 def register_commands(app: Flask, maintenance: Maintenance) -> None:
     """Make the commands available as ``flask --app app <command>``."""
 
@@ -61,6 +76,10 @@ def register_commands(app: Flask, maintenance: Maintenance) -> None:
                 store(db).ensure_indexes()
         except DataNeedsAttention as problem:
             raise click.ClickException(str(problem)) from None
+        except OperationFailure as failure:
+            if failure.code != INDEX_OPTIONS_CONFLICT:
+                raise
+            raise click.ClickException(index_changed(failure)) from None
         click.echo("Indexes are in place.")
         try:
             click.echo(maintenance.create_first_admin(db))

@@ -118,3 +118,14 @@ def test_init_audits_the_admin_it_creates(app, runner):
     with app.app_context():
         entry = get_db().audit.find_one({"event": "user.created"})
     assert (entry["actor"], entry["details"]["target"]) == ("flask init", "admin")
+
+
+def test_a_changed_audit_retention_stops_init_with_what_to_do(app, runner):
+    """Found in review: the audit trail's TTL index, made with the old retention, conflicted
+    with the new one, and init stopped with a traceback."""
+    assert runner.invoke(args=["init"]).exit_code == 0
+    app.config["AUDIT_RETENTION_DAYS"] += 1
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 1, result.output
+    assert "AUDIT_RETENTION_DAYS" in result.output and "collMod" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
