@@ -58,12 +58,9 @@ def read(upload: UploadedFile) -> Recording:
             f"the DICOM file is larger than the {MAX_DICOM_BYTES >> 20} MiB a DICOM file may "
             "be (it is read whole); send a recording this long as EDF or WFDB"
         )
-    # Counted before pydicom reads even the meta information (its elements cost as much), and
-    # again in the encoding the meta information names, when it names one.
-    refuse_too_many_elements(upload, implicit_vr=None)
-    syntax = refuse_unread_syntax(upload)
-    if syntax is not None:
-        refuse_too_many_elements(upload, implicit_vr=syntax == uid.ImplicitVRLittleEndian)
+    # Counted before pydicom reads even the meta information, whose elements cost as much.
+    refuse_too_many_elements(upload)
+    refuse_unread_syntax(upload)
     try:
         dataset = pydicom.dcmread(upload.path)
         storage_class = str(dataset.get("SOPClassUID", ""))
@@ -109,9 +106,9 @@ def read(upload: UploadedFile) -> Recording:
     return Recording(leads, sampling_frequency, date=date)
 
 
-def refuse_too_many_elements(upload: UploadedFile, implicit_vr: bool | None) -> None:
+def refuse_too_many_elements(upload: UploadedFile) -> None:
     """413 for a file of more elements and items than MAX_DICOM_ELEMENTS, before pydicom."""
-    if count_elements(upload.path, implicit_vr, MAX_DICOM_ELEMENTS) > MAX_DICOM_ELEMENTS:
+    if count_elements(upload.path, MAX_DICOM_ELEMENTS) > MAX_DICOM_ELEMENTS:
         raise OversizedFile(
             f"the DICOM file holds more than {MAX_DICOM_ELEMENTS} data elements and items, "
             "each of which costs memory to read; send a recording with this much in it as EDF "
@@ -119,19 +116,18 @@ def refuse_too_many_elements(upload: UploadedFile, implicit_vr: bool | None) -> 
         )
 
 
-def refuse_unread_syntax(upload: UploadedFile) -> str | None:
-    """Refuse a file whose meta information names a transfer syntax not in READ_AS_STORED;
-    the one it names, or None."""
+def refuse_unread_syntax(upload: UploadedFile) -> None:
+    """Refuse a file whose meta information names a transfer syntax not in READ_AS_STORED."""
     try:
         syntax = read_file_meta_info(upload.path).get("TransferSyntaxUID")
     except Exception as error:  # pydicom raises many types for malformed input
         raise unreadable(upload, error) from None
     if syntax is None:
-        return None  # without one, pydicom finds the encoding, and read() checks its byte order
+        return  # without one, pydicom finds the encoding, and read() checks its byte order
     if not isinstance(syntax, str):  # several values
         raise UnreadableFile("the DICOM file's transfer syntax is damaged")
     if syntax in READ_AS_STORED:
-        return syntax
+        return
     if syntax == uid.ExplicitVRBigEndian:
         raise UnsupportedFile(BIG_ENDIAN)
     raise UnsupportedFile(

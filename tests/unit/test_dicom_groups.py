@@ -134,8 +134,26 @@ EMPTY_ITEMS = (
 )
 
 
+# An element whose VR is no two capitals, which pydicom reads as implicit (a 4-byte length, 16)
+# and skips; read as explicit, its value would hold an OB of 2 GiB that hides what follows
+# (found in the review of the counting).
+NOT_A_VR = struct.pack("<HH2sHL", 0x7001, 0x0010, b"OB", 0, 0x7FFFFFF0) + b"\x00" * 4
+HIDING_ITEMS = struct.pack("<HHL", 0x7001, 0x1000, len(NOT_A_VR)) + NOT_A_VR + EMPTY_ITEMS
+# A sequence item of an explicit file written in implicit VR, as pydicom reads it: 150 000 empty
+# elements.
+IMPLICIT_ITEM = (
+    struct.pack("<HH2sHL", 0x7001, 0x1010, b"SQ", 0, 0xFFFFFFFF)
+    + struct.pack("<HHL", 0xFFFE, 0xE000, 0xFFFFFFFF)
+    + b"".join(struct.pack("<HHL", 0x7003, k & 0xFFFF, 0) for k in range(150_000))
+    + struct.pack("<HHL", 0xFFFE, 0xE00D, 0)
+    + struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)
+)
+
+
 @pytest.mark.parametrize(
-    "tail", [EMPTY_PRIVATE_ELEMENTS, EMPTY_ITEMS], ids=["empty elements", "empty items"]
+    "tail",
+    [EMPTY_PRIVATE_ELEMENTS, EMPTY_ITEMS, HIDING_ITEMS, IMPLICIT_ITEM],
+    ids=["empty elements", "empty items", "items behind a value that is no VR", "implicit item"],
 )
 def test_a_file_of_more_elements_than_may_be_read_is_refused_before_parsing(
     tmp_path, monkeypatch, tail
@@ -167,5 +185,4 @@ def test_the_elements_of_an_ecg_are_counted_as_pydicom_reads_them(tmp_path, impl
 
     read_back = pydicom.dcmread(path)
     expected = elements_and_items(read_back.file_meta) + elements_and_items(read_back)
-    assert count_elements(path, implicit, 10**6) == expected
-    assert count_elements(path, None, 10**6) == expected  # the encoding guessed, as pydicom does
+    assert count_elements(path, 10**6) == expected
