@@ -14,6 +14,8 @@ client is counted, and known, by its /64 network, which one subscriber is given 
 interface identifiers are the client's to choose, one per guess.
 """
 
+import hashlib
+import hmac
 import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
@@ -64,6 +66,14 @@ def client_network(address: str) -> str:
     return str(parsed)
 
 
+def unknown_name_key(typed: str, secret: str) -> str:
+    """How a name no account has is counted: a keyed digest of it in lower case, so that the
+    counters, which the inspector may read, never hold what was typed (a password, perhaps),
+    while every attempt on that name still meets the same counters."""
+    digest = hmac.new(secret.encode(), typed.lower().encode(), hashlib.sha256).hexdigest()
+    return f"unknown-{digest[:32]}"
+
+
 def unknown_actor() -> dict:
     """How an attempt on a name no account has is audited: as that, without the name, which
     may be a password typed in the wrong field."""
@@ -82,7 +92,7 @@ def guarded_attempt(
     """
     config, address = current_app.config, client_network(request.remote_addr or "unknown")
     # A username names its account in any case: every spelling of it shares the counters.
-    counted_as = account.lower()
+    counted_as = account.lower() if exists else unknown_name_key(account, config["SECRET_KEY"])
     limits = RateLimits(db)
     counters = {
         f"{kind}-failures:account-address:{counted_as}|{address}": config[

@@ -41,6 +41,7 @@ from devtools.accounts import new_account
 from devtools.mongodb import LocalDatabase, MongodUnavailable
 from devtools.processes import PROJECT_ROOT, child_environment, run_init, start_app_server
 from devtools.waiting import free_port, stop_process
+from plumbing.config import DAY_SECONDS  # the longest ACCESS_TOKEN_TTL_SECONDS
 
 ADMIN_USERNAME = "admin"
 CHEAP_SCRYPT = "scrypt:1024:8:1"  # as in the tests: logins stay cheap under fuzzing
@@ -372,6 +373,10 @@ def main() -> int:
     report_dir = Path(setting("FUZZ_REPORT_DIR", f"var/fuzz/{stamp}")).resolve()
     report_dir.mkdir(parents=True, exist_ok=True)
     seconds = max(1, round(minutes * 60))
+    if 2 * (seconds + GRACE_SECONDS) > DAY_SECONDS:  # a role's tokens must outlast its run
+        longest = (DAY_SECONDS // 2 - GRACE_SECONDS) // 60
+        print(f"FUZZ_MINUTES is at most {longest} (tokens live a day at most)", file=sys.stderr)
+        return 2
     options = {"seconds": seconds, "seed": seed, "report_dir": report_dir}
     options["server_log"] = report_dir / "server.log"
 
@@ -385,9 +390,8 @@ def main() -> int:
             scratch = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="ecg-fuzz-")))
             database = cleanup.enter_context(LocalDatabase(scratch / "db"))
             admin = Account(ADMIN_USERNAME, secrets.token_urlsafe(16))
-            environment = fuzz_environment(
-                database.uri, admin.password, token_ttl=max(3600, 2 * (seconds + GRACE_SECONDS))
-            )
+            token_ttl = max(3600, 2 * (seconds + GRACE_SECONDS))  # one token per role's run
+            environment = fuzz_environment(database.uri, admin.password, token_ttl)
             run_init(environment)
             port = free_port()
             server = start_app_server(environment, port, options["server_log"])

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from pymongo import MongoClient
 
 from plumbing.rate_limits import WINDOW_SECONDS
 from tests.helpers import USER_PASSWORD, Api, ecg_body, running_server, server_environment
@@ -134,8 +135,8 @@ def test_guesses_from_one_ipv6_network_count_as_one_address(strict_api, user, fr
     assert login(strict_api, username, USER_PASSWORD, address()).status_code == 200
 
 
-def test_throttled_guesses_of_a_name_no_account_has_are_audited_without_it(
-    strict_api, admin_token, fresh_window
+def test_throttled_guesses_of_a_name_no_account_has_are_audited_and_counted_without_it(
+    strict_api, admin_token, database, fresh_window
 ):
     typed, attacker = "a-password-typed-as-a-name", address()
     statuses = [login(strict_api, typed, "wrong", attacker).status_code for _ in range(7)]
@@ -146,6 +147,10 @@ def test_throttled_guesses_of_a_name_no_account_has_are_audited_without_it(
     mine = [entry for entry in throttled if entry["address"] == attacker]
     assert [(e["actor"], e["details"]["unknown_username"]) for e in mine] == [(None, True)]
     assert typed not in str(throttled)
+    # Nor do the counters hold it (the inspector can read them; found in review).
+    with MongoClient(database.uri) as client:
+        counters = [d["_id"] for d in client.get_default_database().rate_limits.find()]
+    assert counters and not any(typed in key for key in counters)
 
 
 def test_wrong_current_passwords_are_throttled_too(strict_api, user, fresh_window):

@@ -101,5 +101,7 @@ def test_the_app_is_reached_only_through_the_buffering_proxy():
     template = (PROJECT_ROOT / "docker/nginx/templates/ecg-service.conf.template").read_text()
     # The image substitutes only what the environment defines: nginx would refuse the rest.
     assert set(re.findall(r"\$\{(\w+)\}", template)) <= set(proxy["environment"])
+    # The image's own configuration logs every request line, path included (found in review).
+    assert "access_log off;" in template
     # Without a balancer named, the rehearsal renders what compose renders.
     assert interpolate(proxy["environment"]["BALANCER_ADDRESSES"], {}) == NO_BALANCER
