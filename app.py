@@ -27,7 +27,7 @@ from recordings.store import EcgStore
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment, then the test override, then wiring."""
-    app = Flask(__name__, static_folder=None)
+    app = request_log.RouteLoggingFlask(__name__, static_folder=None)
     app.config.from_mapping(settings_from_environment())
     if test_config is not None:
         app.config.from_mapping(test_config)

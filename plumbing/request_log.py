@@ -48,6 +48,14 @@ def start_request() -> None:
     g.started = time.perf_counter()
 
 
+class RouteLoggingFlask(Flask):
+    """Flask, but an unhandled exception's log line names the route, as the request's line does,
+    rather than the path."""
+
+    def log_exception(self, exc_info) -> None:
+        self.logger.error(f"Exception on {logged_route()} [{request.method}]", exc_info=exc_info)
+
+
 def logged_route() -> str:
     """The route the request matched, as its pattern (``/api/v1/ecgs/<ecg_id>``): a path holds
     the ECG ids and lead names uploaders chose, which may name a patient (found in review)."""

@@ -78,6 +78,17 @@ def test_a_request_is_logged_by_its_route_not_the_ids_in_its_path(app, log_lines
     assert "smith" not in json.dumps(log_lines()) and "bed" not in json.dumps(log_lines())
 
 
+def test_an_unhandled_exception_is_logged_by_its_route_too(app, log_lines):
+    @app.get("/api/v1/ecgs/<ecg_id>/crash")
+    def crash(ecg_id):
+        raise RuntimeError("a bug")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: logged, then a 500
+    assert app.test_client().get("/api/v1/ecgs/smith-john-1960/crash").status_code == 500
+    text = json.dumps(log_lines())
+    assert "Exception on /api/v1/ecgs/<ecg_id>/crash [GET]" in text and "smith" not in text
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/api/v1/auth/me", "/api/v1/nowhere", "/docs/"])
 def test_security_headers_are_on_every_response(app, path):
     headers = app.test_client().get(path).headers
