@@ -11,14 +11,15 @@ from devtools.waiting import stop_process, wait_for_http
 TEMPLATE = PROJECT_ROOT / "docker" / "nginx" / "templates" / "ecg-service.conf.template"
 NO_BALANCER = "192.0.2.255/32"  # docker-compose.yml's default: a documentation address (RFC 5737)
 # The official image's main configuration, reduced to what a local run needs: its paths and
-# process settings differ here, the server block (the template) does not.
+# process settings differ here, the server block (the template) does not. Like the image's, it
+# logs every request line, unless the template says otherwise.
 MAIN_CONFIGURATION = """\
 worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    access_log {folder}/access.log;
     default_type application/octet-stream;
     client_body_temp_path {folder}/body;
     proxy_temp_path {folder}/proxy;

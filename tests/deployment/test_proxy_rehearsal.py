@@ -29,12 +29,25 @@ def app_url(database, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def proxy(app_url, tmp_path_factory):
+def proxy_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("nginx")
+
+
+@pytest.fixture(scope="module")
+def proxy(app_url, proxy_folder):
     port = free_port()
     upstream = app_url.removeprefix("http://")
-    process = start_nginx(tmp_path_factory.mktemp("nginx"), upstream, port)
+    process = start_nginx(proxy_folder, upstream, port)
     yield f"http://127.0.0.1:{port}"
     stop_process(process)
+
+
+def test_the_proxy_keeps_no_access_log(proxy, proxy_folder):
+    """Request lines hold the path, whose ECG ids may name a patient; the image's own
+    configuration would log them all (found in review)."""
+    requests.get(f"{proxy}/api/v1/ecgs/smith-john-1960", timeout=10)
+    log = proxy_folder / "access.log"
+    assert not log.exists() or "smith" not in log.read_text()
 
 
 def slow_clients(base_url: str, count: int, seconds: float) -> threading.Event:

@@ -65,7 +65,7 @@ async function signIn(event) {
   if (!response.ok) { say(body.message); return; }
   state.access = body.access_token;
   state.refresh = body.refresh_token;
-  $("password").value = "";
+  clearPasswords();
   await enter();
 }
 
