@@ -22,10 +22,10 @@ def lead_names(labels: list[str]) -> list[str]:
         base = UNNAMEABLE.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH].rstrip()
         if not base or unaddressable(base):
             base = f"ch{position}"
-        name = base
+        name, base_key = base, name_key(base)
         while name_key(name) in taken:
-            suffix = next_suffix.get(name_key(base), 2)
-            next_suffix[name_key(base)] = suffix + 1
+            suffix = next_suffix.get(base_key, 2)
+            next_suffix[base_key] = suffix + 1
             tail = f"-{suffix}"
             name = base[: MAX_LEAD_NAME_LENGTH - len(tail)].rstrip() + tail
         taken.add(name_key(name))
