@@ -22,7 +22,7 @@ from analysis.rhythm import RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
-ANALYSIS_VERSION = "2026.12.5"
+ANALYSIS_VERSION = "2026.12.6"
 # Detection prefers a lead lasting at least this share of the longest: II for 3 s beside V1 for
 # 5 minutes would give a rhythm of four beats.
 FULL_LENGTH_SHARE = 0.9

@@ -1,14 +1,25 @@
 """Heart rate, RR intervals and their variability, from the beats of a whole recording.
 
-Time-domain definitions of the Task Force of the ESC and NASPE (1996): SDNN is the standard
-deviation (n - 1) of the intervals, RMSSD the root mean square of successive differences, pNN50
-the share of successive differences above 50 ms. The service does not classify beats, so the
-intervals are all RR intervals rather than strictly normal-to-normal ones, except those no heart
-can produce: below 200 ms (300 bpm) or above 3000 ms (20 bpm); they are excluded, with the
-successive differences they take part in. Wrong detections at plausible distances are not, so a
-noisy lead's variability is overstated (README, Validation). When no two
-consecutive intervals remain, the measures made of successive differences (RMSSD, pNN50, the
-irregularity) are absent, with the reason, rather than reported as zero.
+Time-domain definitions of the Task Force of the ESC and NASPE (1996), over normal-to-normal
+(NN) intervals: SDNN is the standard deviation (n - 1) of the NN intervals, RMSSD the root mean
+square of the differences between successive NN intervals, pNN50 the share of those differences
+above 50 ms. The service does not classify beats, so an interval counts as normal-to-normal
+when it lies within 20 % of the median of the 11 intervals around it (the 20 % threshold of
+Malik et al., Eur Heart J 1989;10:1060-1074, against a local median, so that an ectopic beat
+excludes the two intervals it bounds, its coupling interval and its pause, and not the next).
+Intervals no heart can produce, below 200 ms (300 bpm) or above 3000 ms (20 bpm), are excluded
+from everything, with the successive differences they take part in; the heart rate is over all
+the others, ectopic beats included, as a rate meter counts them.
+
+The variability is absent, with the reason, rather than guessed:
+- when fewer than 80 % of the intervals are normal-to-normal: frequent ectopy, an irregular
+  rhythm such as atrial fibrillation, or wrong detections, none of which the Task Force's
+  measures describe;
+- below 250 Hz: the Task Force asks for 250-500 Hz, lower only with the R peak interpolated,
+  which the service does not do (at 100 Hz a beat's position is only known to 10 ms, which
+  adds about 7 ms of noise to every successive difference);
+- when no two consecutive normal-to-normal intervals remain, for the measures made of
+  successive differences.
 
 The Task Force's short-term standard is 5 minutes. Shorter recordings still agree with it for
 RMSSD from 10 s (a single standard ECG) and for SDNN from 30 s (Munoz et al., PLoS One 2015;
@@ -27,10 +38,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import median_filter
 
 MIN_RR_MS, MAX_RR_MS = 200.0, 3000.0
-WINDOW_INTERVALS = 10  # heart rate min and max are over 10 consecutive intervals
+WINDOW_INTERVALS = 10  # heart rate min and max are over 10 consecutive kept intervals
+# Adult resting limits (the AHA's): a child's normal rate is higher, a trained athlete's lower.
 BRADYCARDIA_BPM, TACHYCARDIA_BPM = 60.0, 100.0
+# Normal-to-normal: within 20 % of the median of the 11 intervals centred on it.
+NN_CHANGE, NN_WINDOW = 0.20, 11
+MIN_NN_SHARE = 0.80
+MIN_VARIABILITY_HZ = 250.0
 # Irregular: more than a fifth of successive intervals differ from the previous one by more than
 # a fifth of it (the 20 % criterion of Malik et al., 1989, applied as a count).
 IRREGULAR_CHANGE, IRREGULAR_SHARE = 0.20, 0.20
@@ -44,6 +61,10 @@ NO_SUCCESSIVE_DIFFERENCES = (
     "No two consecutive RR intervals lie between 200 and 3000 ms, so RMSSD, pNN50 and the "
     "irregularity, which compare consecutive intervals, cannot be computed."
 )
+NO_SUCCESSIVE_NN = (
+    "No two consecutive RR intervals are normal-to-normal, so RMSSD and pNN50, which compare "
+    "consecutive NN intervals, cannot be computed."
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,7 @@ class Rhythm:
     beats: int
     recording_seconds: float
     intervals: int
+    normal_intervals: int
     pauses: dict[str, float | int | None]
     heart_rate_bpm: dict[str, float]
     rr_ms: dict[str, float | None]
@@ -87,9 +109,10 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
     adjacent = possible[1:] & possible[:-1]
     successive, previous = np.diff(intervals)[adjacent], intervals[:-1][adjacent]
     span = Span(recording_seconds, float(rr.sum()) / 1000.0, float(np.median(rr)) / 1000.0)
-    gaps = variability_gaps(span, successive.size)
     if not span.long_enough(MIN_SECONDS_SUCCESSIVE):
         successive, previous = successive[:0], previous[:0]
+    variability = Variability.of(intervals, possible, span, sampling_frequency)
+    gaps = variability_gaps(span, successive.size) + variability.gaps
     window = min(WINDOW_INTERVALS, rr.size)
     window_means = np.convolve(rr, np.ones(window) / window, mode="valid")
     mean_rr = float(rr.mean())
@@ -98,20 +121,15 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
         beats=int(beats.size),
         recording_seconds=hundredths(recording_seconds),
         intervals=int(rr.size),
+        normal_intervals=variability.normal_intervals,
         pauses=found_pauses,
         heart_rate_bpm={
             "mean": mean_bpm,
             "min": round(60000.0 / float(window_means.max()), 1),
             "max": round(60000.0 / float(window_means.min()), 1),
         },
-        rr_ms={
-            "mean": round(mean_rr, 1),
-            "sdnn": round(float(rr.std(ddof=1)), 1) if span.long_enough(MIN_SECONDS_SDNN) else None,
-            "rmssd": round(float(np.sqrt(np.mean(successive**2))), 1) if successive.size else None,
-        },
-        pnn50_percent=round(float(np.mean(np.abs(successive) > 50 + 1e-6) * 100), 1)
-        if successive.size
-        else None,
+        rr_ms={"mean": round(mean_rr, 1), "sdnn": variability.sdnn, "rmssd": variability.rmssd},
+        pnn50_percent=variability.pnn50_percent,
         classification="bradycardia"
         if mean_bpm < BRADYCARDIA_BPM
         else "tachycardia"
@@ -120,6 +138,74 @@ def rhythm(beats: np.ndarray, sampling_frequency: float, recording_seconds: floa
         irregular=is_irregular(successive, previous),
         variability_unavailable=" ".join(gaps) or None,
     )
+
+
+def normal_to_normal(rr: np.ndarray) -> np.ndarray:
+    """Which of the consecutive RR intervals ``rr`` lie within NN_CHANGE of the median of the
+    NN_WINDOW around each (mirrored at the ends, so the first is judged by those after it)."""
+    local = median_filter(rr, size=NN_WINDOW, mode="mirror")
+    return np.abs(rr - local) <= NN_CHANGE * local
+
+
+@dataclass(frozen=True)
+class Variability:
+    """SDNN, RMSSD (ms) and pNN50 (%) over the normal-to-normal intervals, each None when it
+    cannot be computed; ``gaps`` says why, beyond the recording's length (variability_gaps)."""
+
+    normal_intervals: int
+    sdnn: float | None
+    rmssd: float | None
+    pnn50_percent: float | None
+    gaps: list[str]
+
+    @classmethod
+    def of(
+        cls, intervals: np.ndarray, possible: np.ndarray, span: "Span", sampling_frequency: float
+    ) -> "Variability":
+        """From all RR ``intervals`` (ms), ``possible`` marking those a heart can produce."""
+        normal = possible.copy()
+        normal[possible] = normal_to_normal(intervals[possible])
+        kept = int(np.count_nonzero(normal))
+        if sampling_frequency < MIN_VARIABILITY_HZ:
+            return cls.absent(
+                kept,
+                f"SDNN, RMSSD and pNN50 need a sampling frequency of at least "
+                f"{MIN_VARIABILITY_HZ:g} Hz (Task Force 1996: lower rates only with the R peak "
+                f"interpolated, which the service does not do); this ECG's is "
+                f"{sampling_frequency:g} Hz.",
+            )
+        considered = int(np.count_nonzero(possible))
+        if kept < MIN_NN_SHARE * considered:
+            percent = math.floor(round(100 * kept / considered, 6))
+            return cls.absent(
+                kept,
+                f"Only {percent} % of the RR intervals are normal-to-normal (within 20 % of "
+                "their neighbours' median), where SDNN, RMSSD and pNN50 need at least "
+                f"{MIN_NN_SHARE:.0%}: frequent ectopic beats, an irregular rhythm such as atrial "
+                "fibrillation, or wrong detections, which these measures do not describe.",
+            )
+        both_normal = normal[1:] & normal[:-1]
+        successive = np.diff(intervals)[both_normal]
+        sdnn = (
+            round(float(intervals[normal].std(ddof=1)), 1)
+            if span.long_enough(MIN_SECONDS_SDNN)
+            else None
+        )
+        if not span.long_enough(MIN_SECONDS_SUCCESSIVE):
+            return cls(kept, sdnn, None, None, [])
+        if not successive.size:
+            return cls(kept, sdnn, None, None, [NO_SUCCESSIVE_NN])
+        return cls(
+            normal_intervals=kept,
+            sdnn=sdnn,
+            rmssd=round(float(np.sqrt(np.mean(successive**2))), 1),
+            pnn50_percent=round(float(np.mean(np.abs(successive) > 50 + 1e-6) * 100), 1),
+            gaps=[],
+        )
+
+    @classmethod
+    def absent(cls, normal_intervals: int, reason: str) -> "Variability":
+        return cls(normal_intervals, None, None, None, [reason])
 
 
 def pauses(beats: np.ndarray, sampling_frequency: float, recording_seconds: float) -> dict:

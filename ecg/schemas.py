@@ -128,29 +128,34 @@ class HeartRate(BaseModel):
 
     mean: float = Field(description="60000 / the mean RR interval in ms.")
     min: float = Field(
-        description="The lowest rate over 10 consecutive RR intervals (over all of them, so the "
-        "mean, when there are fewer than 10)."
+        description="The lowest rate over 10 consecutive kept RR intervals (an interval below "
+        "200 or above 3000 ms is skipped, not a break; over all of them, so the mean, when "
+        "there are fewer than 10)."
     )
     max: float = Field(
-        description="The highest rate over 10 consecutive RR intervals (over all of them, so "
-        "the mean, when there are fewer than 10)."
+        description="The highest rate over 10 consecutive kept RR intervals (as min is computed)."
     )
 
 
 class RrIntervals(BaseModel):
     """RR intervals in milliseconds (Task Force of the ESC and NASPE, 1996), excluding those
-    below 200 or above 3000 ms."""
+    below 200 or above 3000 ms. SDNN and RMSSD are over the normal-to-normal (NN) intervals:
+    an interval is NN when it lies within 20 % of the median of the 11 around it, so an
+    ectopic beat's coupling interval and pause are left out. Both are null below 250 Hz (the
+    Task Force's rate without R-peak interpolation) and when fewer than 80 % of the intervals
+    are NN (frequent ectopy, atrial fibrillation, wrong detections); variability_unavailable
+    says why."""
 
-    mean: float
+    mean: float = Field(description="The mean of every kept interval, ectopic beats included.")
     sdnn: float | None = Field(
-        description="Standard deviation of the intervals (n - 1); null for a recording under "
-        "30 s, or whose kept intervals cover less of it than all but its edges (the time before "
-        "the first beat and after the last; see variability_unavailable)."
+        description="Standard deviation of the NN intervals (n - 1); also null for a recording "
+        "under 30 s, or whose kept intervals cover less of it than all but its edges (the time "
+        "before the first beat and after the last)."
     )
     rmssd: float | None = Field(
-        description="Root mean square of successive differences; null for a recording under "
-        "10 s, or whose kept intervals cover less of it than all but its edges, or when no two "
-        "consecutive intervals were kept (see variability_unavailable)."
+        description="Root mean square of the differences between consecutive NN intervals; "
+        "also null for a recording under 10 s, or whose kept intervals cover less of it than "
+        "all but its edges, or when no two consecutive intervals are NN."
     )
 
 
@@ -174,19 +179,28 @@ class RhythmOut(BaseModel):
     intervals: int | None = Field(
         None, description="RR intervals kept (those between 200 and 3000 ms)."
     )
+    # Absent from rhythms of analyses before 2026.12.6, until `flask reanalyse` has run.
+    normal_intervals: int | None = Field(
+        None,
+        description="Of the kept intervals, those normal-to-normal (within 20 % of the median "
+        "of the 11 around each), which sdnn, rmssd and pnn50_percent are over.",
+    )
     pauses: Pauses | None = None
     heart_rate_bpm: HeartRate
     rr_ms: RrIntervals
     pnn50_percent: float | None = Field(
-        description="Share of successive RR differences above 50 ms, in percent; null as rmssd "
-        "is (see variability_unavailable)."
+        description="Share of the differences between consecutive NN intervals above 50 ms, in "
+        "percent; null as rmssd is (see variability_unavailable)."
     )
     classification: Literal["bradycardia", "normal", "tachycardia"] = Field(
-        description="Mean heart rate below 60 bpm, 60 to 100, above 100."
+        description="Mean heart rate below 60 bpm, 60 to 100, above 100: the adult resting "
+        "limits (a child's normal rate is higher, a trained athlete's may be lower)."
     )
     irregular: bool | None = Field(
-        description="More than 20 % of successive RR intervals differ from the previous by more "
-        "than 20 % of it; null as rmssd is."
+        description="More than 20 % of successive RR intervals (all kept ones, not only NN) "
+        "differ from the previous by more than 20 % of it; null for a recording under 10 s, "
+        "or whose kept intervals cover less of it than all but its edges, or without two "
+        "consecutive kept intervals."
     )
     variability_unavailable: str | None = Field(
         None,
