@@ -10,6 +10,15 @@ the same, within a sample, on every validation record (tested), where shorter se
 contexts differed on some. An abrupt change of amplitude (an electrode moved) can still make
 them differ: a segment starts from thresholds of its context alone.
 
+sleepecg, looking back for a beat it missed after 1.66 mean intervals, takes P waves and noise
+in a slow rhythm's long diastole for beats (and, its refractory period started at a P wave,
+then misses the QRS after it): a 30-bpm rhythm was reported at 60 bpm. So a detection with a
+point more than twice as steep within the next 200 ms (the longest normal PR interval) is
+moved there; and of two detections within 360 ms, one less than half as steep as the other is
+a T wave after its QRS, or a P wave before it, and is dropped (the T-wave test of Pan and
+Tompkins, IEEE Trans Biomed Eng 1985;32(3):230-236, applied whichever comes first). A T wave
+more than half as steep as its QRS (a tall, peaked one) is still counted.
+
 Detections are only beats if they look alike: each QRS (the 200 ms around it) is compared with
 the next two, and counts as alike when it correlates with either by at least 0.66, the template
 threshold of Orphanidou et al. (IEEE J Biomed Health Inform 2015;19(3):832-838). Two neighbours,
@@ -31,6 +40,13 @@ DETECTION_HZ = 1000.0
 # Two detections closer than this are one beat seen from two segments (no heart beats faster).
 REFRACTORY_SECONDS = 0.2
 QRS_HALF_SECONDS = 0.1
+# Pan and Tompkins's T-wave test: a detection this close to another, less than half as steep.
+T_WAVE_SECONDS = 0.36
+STEEPER_FACTOR = 2.0
+# How far after a P wave its QRS may start: the longest normal PR interval.
+PR_SECONDS = 0.2
+SLOPE_HALF_SECONDS = 0.05  # a detection's slope is the steepest within 50 ms of it
+SLOPE_SPAN_SECONDS = 0.008  # measured across 8 ms, so that noise a sample wide is not a slope
 ALIKE_CORRELATION = 0.66
 
 
@@ -50,6 +66,7 @@ class BeatDetector:
         self.final_until = 0  # beats before this index are decided
         self.found: list[np.ndarray] = []
         self.qrs_half = round(QRS_HALF_SECONDS * sampling_frequency)
+        self.waves = WaveTest(sampling_frequency)
         self.compared = self.alike = 0  # beats compared with their neighbours, and alike
 
     def update(self, samples: np.ndarray) -> None:
@@ -78,9 +95,10 @@ class BeatDetector:
         if window.size < max(2, 2 * self.refractory) or window.min() == window.max():
             return np.empty(0, dtype=np.int64)  # sleepecg refuses flat signals: no beats
         try:
-            return np.asarray(detect_heartbeats(window, self.sampling_frequency), dtype=np.int64)
+            detected = np.asarray(detect_heartbeats(window, self.sampling_frequency), np.int64)
         except ValueError:  # a window sleepecg cannot filter: no beats found in it
             return np.empty(0, dtype=np.int64)
+        return self.waves.without_p_and_t_waves(window, detected)
 
     def _keep(self, detected: np.ndarray, core_end: int | None) -> np.ndarray:
         """Keep the detections in [final_until, core_end) and mark them decided; return them,
@@ -131,6 +149,66 @@ def neighbour_similarity(signal: np.ndarray, beats: np.ndarray, half: int) -> np
     return np.maximum(next_one, one_after)
 
 
+class WaveTest:
+    """Pan and Tompkins's T-wave test, applied to P waves too, at one sampling frequency."""
+
+    def __init__(self, sampling_frequency: float):
+        self.closest = round(T_WAVE_SECONDS * sampling_frequency)
+        self.half = max(1, round(SLOPE_HALF_SECONDS * sampling_frequency))
+        self.span = max(1, round(SLOPE_SPAN_SECONDS * sampling_frequency / 2))
+        self.reach = round(PR_SECONDS * sampling_frequency)
+
+    def without_p_and_t_waves(self, signal: np.ndarray, detected: np.ndarray) -> np.ndarray:
+        """``detected`` (indices in ``signal``, sorted) without the P and T waves taken for
+        beats: each first moved to a much steeper QRS just after it (moved_to_a_steeper_qrs);
+        then, of two closer than T_WAVE_SECONDS, one less than half as steep as the other is
+        dropped (a chain of them is judged from its first, each against the last kept)."""
+        if detected.size == 0:
+            return detected
+        change = self.change(signal)
+        detected = self.moved_to_a_steeper_qrs(change, detected)
+        if detected.size < 2 or not np.any(np.diff(detected) < self.closest):
+            return detected
+        slopes = change[self.around(detected, -self.half, self.half, signal.size)].max(axis=1)
+        kept = [0]
+        for index in range(1, detected.size):
+            last = kept[-1]
+            if detected[index] - detected[last] >= self.closest:
+                kept.append(index)
+            elif STEEPER_FACTOR * slopes[index] < slopes[last]:
+                continue  # a T wave after its QRS
+            elif STEEPER_FACTOR * slopes[last] < slopes[index]:
+                kept[-1] = index  # the last was a P wave before this QRS
+            else:
+                kept.append(index)
+        return detected[kept]
+
+    def change(self, signal: np.ndarray) -> np.ndarray:
+        """How much ``signal`` changes across 2 * span samples, at each sample."""
+        change = np.zeros(signal.size)
+        change[self.span : -self.span] = np.abs(signal[2 * self.span :] - signal[: -2 * self.span])
+        return change
+
+    def moved_to_a_steeper_qrs(self, change: np.ndarray, detected: np.ndarray) -> np.ndarray:
+        """Each detection moved to the steepest point of the next PR_SECONDS when that is more
+        than twice as steep as the detection itself (a P wave taken for its QRS, which
+        sleepecg's refractory period then hid); detections that meet there become one."""
+        own = change[self.around(detected, -self.half, self.half, change.size)].max(axis=1)
+        ahead = self.around(detected, self.half + 1, self.reach, change.size)
+        steepest = ahead[np.arange(detected.size), change[ahead].argmax(axis=1)]
+        move = change[steepest] > STEEPER_FACTOR * own
+        moved = np.where(move, steepest, detected)
+        return np.unique(moved)
+
+    @staticmethod
+    def around(detected: np.ndarray, first: int, last: int, size: int) -> np.ndarray:
+        """For each detection, the indices from ``first`` to ``last`` samples after it (within
+        the signal)."""
+        return np.clip(detected[:, None] + np.arange(first, last + 1), 0, size - 1)
+
+
 def detect_all(signal: np.ndarray, sampling_frequency: float) -> np.ndarray:
     """The beats of a whole signal at once (the reference the segmented detector must match)."""
-    return np.asarray(detect_heartbeats(signal.astype(np.float64), sampling_frequency))
+    values = signal.astype(np.float64)
+    detected = np.asarray(detect_heartbeats(values, sampling_frequency), dtype=np.int64)
+    return WaveTest(sampling_frequency).without_p_and_t_waves(values, detected)

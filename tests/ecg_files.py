@@ -13,12 +13,17 @@ def ecg_like(samples: int, seed: int, amplitude: int = 2000) -> np.ndarray:
     return np.clip(walk - int(walk.mean()), -amplitude, amplitude).astype(np.int16)
 
 
-def simulated_ecg(sampling_frequency: float, seconds: float = 10.0) -> np.ndarray:
-    """A noise-free simulator's lead at 60 bpm, in µV: P, QRS and T as Gaussians on a zero
-    baseline."""
+def simulated_ecg(
+    sampling_frequency: float,
+    seconds: float = 10.0,
+    beats_per_minute: float = 60.0,
+    noise_microvolts: float = 0.0,
+) -> np.ndarray:
+    """A simulator's lead, in µV: P, QRS and T as Gaussians on a zero baseline, noise-free
+    unless ``noise_microvolts`` (the standard deviation of white noise) says otherwise."""
     t = np.arange(round(sampling_frequency * seconds)) / sampling_frequency
-    lead = np.zeros_like(t)
-    for beat in np.arange(0.3, seconds, 1.0):
+    lead = np.random.default_rng(0).normal(0, noise_microvolts, t.size)
+    for beat in np.arange(0.3, seconds, 60.0 / beats_per_minute):
         for height, offset, width in ((150, -0.2, 0.025), (1000, 0, 0.01), (300, 0.3, 0.04)):
             lead += height * np.exp(-((t - beat - offset) ** 2) / (2 * width**2))
     return np.round(lead).astype(np.int64)

@@ -38,6 +38,18 @@ def test_segmented_detection_finds_the_same_beats_as_the_whole_signal(record):
     assert np.max(np.abs(segmented - whole)) <= 1
 
 
+@pytest.mark.parametrize("beats_per_minute", [33, 36])
+def test_a_slow_rhythms_p_waves_are_not_counted_as_beats(beats_per_minute):
+    """Found in review: at 30-36 bpm sleepecg, looking back for a beat it missed, took P waves
+    (and then, within its refractory period, missed their QRS) or noise in the long diastole
+    for beats: 36 bpm at 500 Hz read 40.6, complete heart block read as a normal rate."""
+    lead = simulated_ecg(500, 120, beats_per_minute, noise_microvolts=10)
+    detector = BeatDetector(500)
+    detector.update(lead)
+    found = rhythm(detector.result(), 500, 120)
+    assert abs(found.heart_rate_bpm["mean"] - beats_per_minute) <= 1.5
+
+
 @needs_records
 @pytest.mark.parametrize("record", mitdb.RECORDS)
 def test_real_leads_are_usable(record):
