@@ -30,6 +30,8 @@ verdict cannot tell from an ECG, 0-30 %.
 import numpy as np
 from sleepecg import detect_heartbeats
 
+from analysis.pacing import PacingPulses
+
 SEGMENT_SECONDS = 600
 OVERLAP_SECONDS = 120
 # sleepecg's 5-30 Hz band-pass needs more than 60 Hz; below 100 Hz a QRS spans a few samples.
@@ -48,12 +50,16 @@ PR_SECONDS = 0.2
 SLOPE_HALF_SECONDS = 0.05  # a detection's slope is the steepest within 50 ms of it
 SLOPE_SPAN_SECONDS = 0.008  # measured across 8 ms, so that noise a sample wide is not a slope
 ALIKE_CORRELATION = 0.66
+# A detection whose 100 ms around it span less than this is not a QRS (checked when the lead's
+# calibration is known): low voltage is a QRS under 0.5 mV in the limb leads; what is left of a
+# lead once a pacemaker's pulses are taken out, when no beat follows them, is smaller.
+MIN_QRS_MILLIVOLTS = 0.1
 
 
 class BeatDetector:
     """Finds the beats of one lead, fed consecutive blocks of its samples."""
 
-    def __init__(self, sampling_frequency: float):
+    def __init__(self, sampling_frequency: float, millivolts_per_step: float | None = None):
         self.factor = max(1, int(np.ceil(sampling_frequency / DETECTION_HZ)))
         self.carry = np.empty(0, dtype=np.float64)  # samples not yet averaged down
         sampling_frequency = sampling_frequency / self.factor
@@ -67,6 +73,12 @@ class BeatDetector:
         self.found: list[np.ndarray] = []
         self.qrs_half = round(QRS_HALF_SECONDS * sampling_frequency)
         self.waves = WaveTest(sampling_frequency)
+        self.pacing = PacingPulses(sampling_frequency)
+        self.pacing_pulses = 0  # found in decided stretches, as beats are
+        # The smallest QRS in the lead's steps (a QRS is not told by its size uncalibrated).
+        self.min_qrs_steps = (
+            MIN_QRS_MILLIVOLTS / abs(millivolts_per_step) if millivolts_per_step else None
+        )
         self.compared = self.alike = 0  # beats compared with their neighbours, and alike
 
     def update(self, samples: np.ndarray) -> None:
@@ -76,8 +88,7 @@ class BeatDetector:
             core_end = self.final_until + self.segment
             if self.buffer_start + self.buffer.size < core_end + self.overlap:
                 return
-            window = self.buffer[: context + self.segment + self.overlap]
-            self._compare(window, self._keep(self._detect(window), core_end))
+            self._decide(self.buffer[: context + self.segment + self.overlap], core_end)
             keep_from = max(self.buffer_start, self.final_until - self.overlap)
             self.buffer = self.buffer[keep_from - self.buffer_start :]
             self.buffer_start = keep_from
@@ -91,6 +102,15 @@ class BeatDetector:
         self.carry = joined[whole:]
         return joined[:whole].reshape(-1, self.factor).mean(axis=1)
 
+    def _decide(self, window: np.ndarray, core_end: int | None) -> None:
+        """Detect in ``window`` (the buffer's start) and keep what falls before ``core_end``
+        (everything from final_until when None)."""
+        window, pulses = self.pacing.removed(window)
+        pulses = pulses + self.buffer_start
+        decided = (pulses >= self.final_until) & (core_end is None or pulses < core_end)
+        self.pacing_pulses += int(np.count_nonzero(decided))
+        self._compare(window, self._keep(self._detect(window), core_end))
+
     def _detect(self, window: np.ndarray) -> np.ndarray:
         if window.size < max(2, 2 * self.refractory) or window.min() == window.max():
             return np.empty(0, dtype=np.int64)  # sleepecg refuses flat signals: no beats
@@ -98,7 +118,14 @@ class BeatDetector:
             detected = np.asarray(detect_heartbeats(window, self.sampling_frequency), np.int64)
         except ValueError:  # a window sleepecg cannot filter: no beats found in it
             return np.empty(0, dtype=np.int64)
-        return self.waves.without_p_and_t_waves(window, detected)
+        detected = self.waves.without_p_and_t_waves(window, detected)
+        if self.min_qrs_steps is None or not detected.size:
+            return detected
+        half = (
+            self.qrs_half // 2
+        )  # a QRS lasts up to 100 ms: a longer span adds the baseline's drift
+        around = WaveTest.around(detected, -half, half, window.size)
+        return detected[np.ptp(window[around], axis=1) >= self.min_qrs_steps]
 
     def _keep(self, detected: np.ndarray, core_end: int | None) -> np.ndarray:
         """Keep the detections in [final_until, core_end) and mark them decided; return them,
@@ -127,7 +154,7 @@ class BeatDetector:
     def result(self) -> np.ndarray:
         """Every beat's sample index in the lead, in order."""
         if self.buffer.size:
-            self._compare(self.buffer, self._keep(self._detect(self.buffer), None))
+            self._decide(self.buffer, None)
             self.buffer = np.empty(0, dtype=np.float64)
         beats = np.concatenate(self.found) if self.found else np.empty(0, dtype=np.int64)
         return beats * self.factor + self.factor // 2 if self.factor > 1 else beats

@@ -18,7 +18,7 @@ import numpy as np
 from analysis import LeadAnalyses
 from analysis.beats import MIN_SAMPLING_FREQUENCY, BeatDetector
 from analysis.quality import SignalQuality
-from analysis.rhythm import RhythmUnavailable, rhythm
+from analysis.rhythm import MIN_BEATS, RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
 
 # Bump when any analysis changes, so `flask reanalyse` brings stored ECGs up to date.
@@ -42,7 +42,8 @@ class LeadRun:
     def __init__(self, lead: LeadInput, sampling_frequency: float | None, detect: bool):
         self.insights = LeadAnalyses()
         self.quality = SignalQuality(sampling_frequency, lead.calibration)
-        self.detector = BeatDetector(sampling_frequency) if detect else None
+        step = lead.calibration.millivolts_per_step() if lead.calibration else None
+        self.detector = BeatDetector(sampling_frequency, step) if detect else None
 
     def update(self, samples: np.ndarray) -> None:
         self.insights.update(samples)
@@ -66,6 +67,10 @@ class RecordingAnalysis:
         self.detected_on: int | None = None  # the lead whose beats count
         self.beats = np.empty(0, dtype=np.int64)
         self.unlike_beats: str | None = None  # why the first lead detected on was passed over
+        # The first usable lead with too few beats for a rhythm, kept should no other have more:
+        # its pauses are the finding (a heart that stopped; what a pacemaker's pulses hid).
+        self.too_few: tuple[int, np.ndarray] | None = None
+        self.pacing_pulses: dict[int, int] = {}  # per lead detected on
 
     def reading_order(self) -> list[int]:
         """Leads in the order to read them: the preferred lead for detection first."""
@@ -93,7 +98,10 @@ class RecordingAnalysis:
         run = self.runs[index]
         if run.detector is not None and results["signal_quality"]["usable"]:
             beats, alike = run.detector.result(), run.detector.alike_share()
-            if alike is None or alike >= MIN_ALIKE_SHARE:
+            self.pacing_pulses[index] = run.detector.pacing_pulses
+            if beats.size < MIN_BEATS:
+                self.too_few = self.too_few or (index, beats)
+            elif alike is None or alike >= MIN_ALIKE_SHARE:
                 self.detected_on, self.beats = index, beats
             elif self.unlike_beats is None:
                 # Cut, not rounded: 49.6 % is not "50 %" beside a minimum of half.
@@ -124,6 +132,8 @@ class RecordingAnalysis:
                 f"{MIN_SAMPLING_FREQUENCY:g} Hz heartbeat detection needs."
             )
             return insights, np.empty(0, dtype=np.int64)
+        if self.detected_on is None and self.too_few is not None:
+            self.detected_on, self.beats = self.too_few
         if self.detected_on is None:
             insights["rhythm_unavailable"] = (
                 self.unlike_beats or "No lead is usable (see each lead's signal_quality)."
@@ -133,10 +143,21 @@ class RecordingAnalysis:
             lead_seconds = self.runs[self.detected_on].quality.samples / self.sampling_frequency
             found = rhythm(self.beats, self.sampling_frequency, lead_seconds)
         except RhythmUnavailable as reason:
-            insights["rhythm_unavailable"] = str(reason)
+            insights["rhythm_unavailable"] = f"{reason}{self._pacing_sentence()}"
         else:
             insights["rhythm"] = {
                 **found.__dict__,
+                "pacing_pulses": self.pacing_pulses[self.detected_on],
                 "leads_used": [self.recording.leads[self.detected_on].name],
             }
         return insights, self.beats
+
+    def _pacing_sentence(self) -> str:
+        """The pacing pulses found on the lead detected on, for a reason ("" when none)."""
+        pulses = self.pacing_pulses.get(self.detected_on, 0)
+        if not pulses:
+            return ""
+        return (
+            f" {self.recording.leads[self.detected_on].name} shows {pulses} pacemaker "
+            f"pulse{'s' if pulses > 1 else ''}, which are not heartbeats."
+        )

@@ -206,6 +206,13 @@ class RhythmOut(BaseModel):
         None,
         description="Why sdnn, rmssd, pnn50_percent and irregular are null, when they are.",
     )
+    # Absent from rhythms of analyses before 2026.12.6, until `flask reanalyse` has run.
+    pacing_pulses: int | None = Field(
+        None,
+        description="Pacemaker pulses found on the lead the beats were detected on (0.1 to 2 "
+        "ms wide: seen only where the recording keeps them, usually at 1 kHz or more), taken "
+        "out before detection so that they are not counted as beats.",
+    )
     leads_used: list[str] = Field(description="The leads the beats were detected on.")
 
 

@@ -1,0 +1,81 @@
+"""Pacemaker pulses are not heartbeats, and a lead without QRS complexes gives none."""
+
+import numpy as np
+import pytest
+
+from analysis.beats import BeatDetector
+from recordings.model import Calibration
+from tests import mitdb
+from tests.analysed import analyse
+from tests.ecg_files import simulated_ecg
+
+MICROVOLTS = Calibration("uV", 1.0)
+FREQUENCY = 1000
+PACED_PER_MINUTE = 72
+
+
+def with_pacing_pulses(lead: np.ndarray, starts: np.ndarray, millivolts: float) -> np.ndarray:
+    """``lead`` (µV) with a 0.5 ms pulse at each start and the small recharge after it."""
+    paced = lead.astype(np.int64)
+    for start in starts:
+        paced[start] += round(millivolts * 1000)  # 0.5 ms: a sample at 1 kHz
+        paced[start + 1 : start + FREQUENCY // 100] -= round(millivolts * 30)
+    return paced
+
+
+def pulse_starts(seconds: float, first: float = 0.5) -> np.ndarray:
+    return np.round(np.arange(first, seconds, 60 / PACED_PER_MINUTE) * FREQUENCY).astype(int)
+
+
+def test_a_pacemaker_firing_into_asystole_gives_no_heart_rate():
+    """Found in review: a heart that stopped beating under a pacemaker firing at 72 bpm was
+    reported at 72 bpm, normal, since its pulses were taken for beats."""
+    time = np.arange(60 * FREQUENCY) / FREQUENCY
+    resting = np.random.default_rng(5).normal(0, 10, time.size) + 300 * np.sin(0.4 * np.pi * time)
+    lead = with_pacing_pulses(np.round(resting), pulse_starts(60), millivolts=2)
+    insights, beats = analyse({"II": lead}, FREQUENCY, MICROVOLTS)
+    assert insights["rhythm"] is None and beats.size == 0
+    reason = insights["rhythm_unavailable"]
+    assert "without a beat, the longest 60 s" in reason
+    assert f"II shows {60 * PACED_PER_MINUTE // 60} pacemaker pulses" in reason
+
+
+def test_a_paced_rhythm_counts_each_beat_once_and_its_pulses():
+    seconds = 60
+    lead = simulated_ecg(FREQUENCY, seconds, PACED_PER_MINUTE, noise_microvolts=8)
+    # simulated_ecg's QRS peaks are at 0.3 s + a beat interval: each paced 40 ms before
+    lead = with_pacing_pulses(lead, pulse_starts(seconds, first=0.26), millivolts=5)
+    insights, beats = analyse({"II": lead}, FREQUENCY, MICROVOLTS)
+    rhythm = insights["rhythm"]
+    assert rhythm["heart_rate_bpm"]["mean"] == PACED_PER_MINUTE
+    assert rhythm["pacing_pulses"] == beats.size == len(pulse_starts(seconds, first=0.26))
+
+
+@pytest.mark.parametrize("sampling_frequency", [250, 360, 500, 1000])
+def test_an_unpaced_lead_has_no_pacing_pulses(sampling_frequency):
+    lead = simulated_ecg(sampling_frequency, 30, noise_microvolts=10)
+    detector = BeatDetector(sampling_frequency, millivolts_per_step=0.001)
+    detector.update(lead)
+    assert detector.result().size == 30 and detector.pacing_pulses == 0
+
+
+@pytest.mark.skipif(not mitdb.available(), reason="the MIT-BIH records are not here")
+@pytest.mark.parametrize("record", mitdb.RECORDS)
+def test_the_mitdb_records_show_no_pacing_pulses(record):
+    """Records 102 and 104 are paced, but their recorder's filters smoothed the pulses away."""
+    detector = BeatDetector(mitdb.SAMPLING_FREQUENCY, millivolts_per_step=0.005)
+    detector.update(mitdb.signal(record))
+    detector.result()
+    assert detector.pacing_pulses == 0
+
+
+def test_a_lead_without_qrs_complexes_hands_detection_to_the_next():
+    """Found in review: the smooth decay of an electrode's polarisation on II gave 79
+    detections that all looked alike (181 bpm), and the clean V1 beside it was never read."""
+    seconds = 30
+    time = np.arange(seconds * 500) / 500
+    drifting = np.round(5000 * np.exp(-time / 8)).astype(np.int64)
+    clean = simulated_ecg(500, seconds, 75, noise_microvolts=8)
+    insights, _ = analyse({"II": drifting, "V1": clean}, 500, MICROVOLTS)
+    assert insights["rhythm"]["leads_used"] == ["V1"]
+    assert insights["rhythm"]["heart_rate_bpm"]["mean"] == 75.0
