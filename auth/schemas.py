@@ -6,9 +6,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from auth.users import USERNAME_PATTERN, User
-from openapi.models import StrictModel
+from openapi.models import StrictModel, stated_rule
 
-Username = Annotated[str, Field(pattern=USERNAME_PATTERN, examples=["dr.jones"])]
+Username = Annotated[
+    str,
+    Field(pattern=USERNAME_PATTERN, examples=["dr.jones"]),
+    stated_rule("usernames are 3 to 64 letters, digits, '_', '.' or '-'"),
+]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 Role = Literal["user", "admin"]
 

@@ -38,7 +38,7 @@ from ecg.typed_json import (
     validate_fields,
 )
 from formats import BLOCK_SAMPLES, UploadedFile, read_recording
-from openapi.models import StrictModel
+from openapi.models import StrictModel, stated_rule
 from openapi.operation import validation_error
 from plumbing.errors import ApiError
 from plumbing.timestamps import in_utc
@@ -50,8 +50,8 @@ from recordings.model import (
     Calibration,
     LeadInput,
     Recording,
+    lead_name_problem,
     name_key,
-    unaddressable,
 )
 
 # More than a 64 MiB body can carry ("1," per sample); longer recordings come as files.
@@ -66,6 +66,9 @@ EcgId = Annotated[
         pattern=ECG_ID_PATTERN,
         description="The client's identifier, unique among the caller's ECGs.",
         examples=["holter-2024-0001"],
+    ),
+    stated_rule(
+        "ECG ids are 1 to 128 letters, digits, '_', '.' or '-', the first a letter or digit"
     ),
 ]
 
@@ -94,8 +97,9 @@ UtcDatetime = Annotated[
 MAX_JSON_CONTAINERS = 2 + 2 * MAX_LEADS + MAX_LEADS * (MAX_LEAD_NAME_LENGTH + 16) + 256
 
 
-def addressable(name: str) -> str:
-    problem = unaddressable(name)
+def valid_lead_name(name: str) -> str:
+    """The name, when a lead may have it; else the rule it breaks, as the error's message."""
+    problem = lead_name_problem(name)
     if problem:
         raise ValueError(problem)
     return name
@@ -104,14 +108,22 @@ def addressable(name: str) -> str:
 LeadName = Annotated[
     str,
     Field(
-        pattern=LEAD_NAME_PATTERN,
         description="The lead's label, e.g. I, aVR, V1 or Lead II (Einthoven): printable text "
         "without leading or trailing spaces, 1 to 64 characters, unique within the ECG in any "
-        "case. In URLs it is percent-encoded, so it may not begin or end with '/', hold '//', "
-        "or have '.' or '..' between slashes.",
+        "case, with no control, invisible or formatting characters (Unicode categories Cc, Cf, "
+        "Zl, Zp, Cs, Co and Cn: zero-width spaces and joiners, byte-order marks, bidirectional "
+        "controls, line separators, private-use and unassigned code points; the pattern lists "
+        "only some). In URLs it is percent-encoded, so it may not begin or end with '/', hold "
+        "'//', or have '.' or '..' between slashes.",
+        # Documented, not checked by pydantic, whose message would quote the expression:
+        # valid_lead_name checks each rule and names the one a name breaks.
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": MAX_LEAD_NAME_LENGTH,
+            "pattern": LEAD_NAME_PATTERN,
+        },
     ),
-    # After the Field: placed before it, the validator takes the pattern out of the schema.
-    AfterValidator(addressable),
+    AfterValidator(valid_lead_name),
 ]
 
 

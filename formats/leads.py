@@ -1,16 +1,21 @@
 """Lead names from file channel labels: the device's labels as they are, made unique."""
 
-import re
+from recordings.model import MAX_LEAD_NAME_LENGTH, name_key, unaddressable, unnameable
 
-from recordings.model import MAX_LEAD_NAME_LENGTH, NOT_IN_NAMES, name_key, unaddressable
 
-UNNAMEABLE = re.compile(f"[{NOT_IN_NAMES}]")
+def nameable_text(label: str) -> str:
+    """The label without the characters no lead name may hold (``unnameable``: control and
+    invisible ones); str.isprintable passes the common label at C speed."""
+    if label.isprintable():
+        return label
+    return "".join(character for character in label if not unnameable(character))
 
 
 def lead_names(labels: list[str]) -> list[str]:
-    """Names for channels: each label trimmed (the characters no name may hold, NOT_IN_NAMES,
-    dropped), cut to MAX_LEAD_NAME_LENGTH, ``ch<position>`` when nothing is left or a URL could
-    not name it (``unaddressable``), ``-2``, ``-3``... after repeats in any case (``name_key``).
+    """Names for channels: each label trimmed (the characters no name may hold dropped, see
+    ``nameable_text``), cut to MAX_LEAD_NAME_LENGTH, ``ch<position>`` when nothing is left or a
+    URL could not name it (``unaddressable``), ``-2``, ``-3``... after repeats in any case
+    (``name_key``).
 
     Linear in the number of labels, however many repeat: a hostile header can declare
     thousands of channels with one label before the channel limit is checked.
@@ -19,7 +24,7 @@ def lead_names(labels: list[str]) -> list[str]:
     taken: set[str] = set()
     next_suffix: dict[str, int] = {}
     for position, label in enumerate(labels, start=1):
-        base = UNNAMEABLE.sub("", label).strip()[:MAX_LEAD_NAME_LENGTH].rstrip()
+        base = nameable_text(label).strip()[:MAX_LEAD_NAME_LENGTH].rstrip()
         if not base or unaddressable(base):
             base = f"ch{position}"
         name, base_key = base, name_key(base)

@@ -2,7 +2,8 @@
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WrapValidator
+from pydantic_core import PydanticCustomError
 
 from plumbing.pagination import MAX_PAGE_SIZE
 
@@ -13,6 +14,21 @@ class StrictModel(BaseModel):
     """Accept exactly the documented types and fields: no coercion, no unknown keys."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def stated_rule(rule: str) -> WrapValidator:
+    """Placed after a Field with a ``pattern``: a value that does not match it is told ``rule``
+    instead of pydantic's message, which quotes the regular expression. Other errors stay."""
+
+    def validate(value, handler):
+        try:
+            return handler(value)
+        except ValidationError as failure:
+            if any(error["type"] == "string_pattern_mismatch" for error in failure.errors()):
+                raise PydanticCustomError("string_pattern_mismatch", rule) from None
+            raise
+
+    return WrapValidator(validate)
 
 
 class ErrorDetail(BaseModel):

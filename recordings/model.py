@@ -15,17 +15,48 @@ from plumbing.timestamps import current_time, truncate_to_milliseconds
 # What the service accepts of any ECG, whether it arrives as JSON or as a file.
 MAX_LEADS = 64
 MAX_SAMPLING_FREQUENCY = 100_000
-# A lead's name is its device's label: printable text, trimmed, 1 to 64 characters, no control
-# characters (C0, DEL, C1) or U+FFFE, U+FFFF; leads are addressed in URLs by the percent-encoded
-# name.
+# A lead's name is its device's label: printable text, trimmed, 1 to 64 characters, no control,
+# invisible or formatting characters; leads are addressed in URLs by the percent-encoded name.
 MAX_LEAD_NAME_LENGTH = 64
-# What no lead name may hold: control characters, and the two noncharacters XML cannot carry
-# (names are drawn into SVG). The latter are written as themselves, so that pydantic's regex
-# engine and Python's read them alike.
-NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f" + "\ufffe\uffff"
+# What no lead name may hold, by Unicode category: control characters (Cc: C0, DEL, C1), and
+# characters a reader does not see as themselves, with which "II", "II\u200b" and "\u2060II"
+# would be three leads drawn with one label: format characters (Cf: zero-width spaces and
+# joiners, byte-order marks, bidirectional controls), line and paragraph separators (Zl, Zp),
+# surrogates (Cs), private-use (Co) and unassigned code points (Cn; among them U+FFFE and
+# U+FFFF, which XML, and so the SVG a name is drawn into, cannot carry).
+CONTROL_CATEGORY = "Cc"
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+# The pattern of lead names in the API document (``lead_name_problem`` checks the names): of the
+# characters above, those a regular expression lists briefly (Cf, Co and Cn take hundreds of
+# ranges), so that a client's check is never stricter than the service's. They are written as
+# themselves, so that every regex engine reads them alike.
+NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f" + "\u2028\u2029\ufffe\uffff"
 _NAME_CHARACTER = rf"[^{NOT_IN_NAMES}]"
 _NAME_EDGE = rf"[^\s{NOT_IN_NAMES}]"
 LEAD_NAME_PATTERN = rf"^{_NAME_EDGE}(?:{_NAME_CHARACTER}{{0,62}}{_NAME_EDGE})?$"
+
+
+def unnameable(character: str) -> bool:
+    """Whether no lead name may hold ``character`` (a control or invisible one)."""
+    category = unicodedata.category(character)
+    return category == CONTROL_CATEGORY or category in INVISIBLE_CATEGORIES
+
+
+def lead_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a lead's name, as a sentence, or None: the rules of
+    LEAD_NAME_PATTERN, the invisible characters it cannot list, and ``unaddressable``."""
+    if not 1 <= len(name) <= MAX_LEAD_NAME_LENGTH:
+        return f"lead names have 1 to {MAX_LEAD_NAME_LENGTH} characters"
+    # str.isprintable is False for every unnameable character (and for spaces other than ' '):
+    # the common name is checked at C speed.
+    hidden = None if name.isprintable() else next(filter(unnameable, name), None)
+    if hidden is not None:
+        control = unicodedata.category(hidden) == CONTROL_CATEGORY
+        kind = "control" if control else "invisible or formatting"
+        return f"lead names hold no {kind} characters (U+{ord(hidden):04X})"
+    if name != name.strip():
+        return "lead names have no leading or trailing spaces"
+    return unaddressable(name)
 
 
 def unaddressable(name: str) -> str | None:

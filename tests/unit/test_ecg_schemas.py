@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import UTC, datetime
 
 import numpy as np
@@ -7,7 +8,13 @@ from pydantic import ValidationError
 
 from ecg.schemas import EcgMetadata
 from ecg.uploads import EcgUpload, LeadFields
-from recordings.model import LEAD_NAME_PATTERN, Calibration, EcgSummary, LeadSummary
+from recordings.model import (
+    LEAD_NAME_PATTERN,
+    Calibration,
+    EcgSummary,
+    LeadSummary,
+    lead_name_problem,
+)
 
 ONE_LEAD = [{"name": "I", "signal": [1, 2]}]
 
@@ -68,6 +75,39 @@ def test_a_calibration_stored_before_the_bounds_is_still_read():
     stored = EcgSummary("key", True, "old", datetime.now(UTC), datetime.now(UTC), [lead])
     shown = EcgMetadata.from_summary(stored).leads[0].calibration
     assert (shown.scale, shown.baseline) == (1e306, 3e12)
+
+
+NAMES = [
+    "II",
+    "Lead II (Einthoven)",
+    "aVR 100% ü",
+    "I\u00a0I",
+    "x" * 64,
+    "x" * 65,
+    "",
+    " II",
+    "II\u00a0",
+    "II\x07",
+    "II\x85",
+    "a\u2028b",
+    "II\ufffe",
+    "II\u200b",
+    "\u2060II",
+    "\ufeffII",
+    "\u202eII",
+    "II\ue000",
+    "II\u0378",
+]
+
+
+@pytest.mark.parametrize("name", NAMES, ids=ascii)
+def test_the_documented_pattern_refuses_no_lead_name_the_service_takes(name):
+    """The pattern cannot list every invisible character (Cf, Co and Cn take hundreds of
+    ranges), so the service refuses more; never less, or a client would send names it refuses."""
+    if lead_name_problem(name) is None:
+        assert re.fullmatch(LEAD_NAME_PATTERN, name)
+    if not re.fullmatch(LEAD_NAME_PATTERN, name):
+        assert lead_name_problem(name) is not None
 
 
 def test_the_lead_name_pattern_is_in_the_api_document():
