@@ -99,8 +99,9 @@ def describe_operation(
         if declared.form is not None:
             content["multipart/form-data"] = {"schema": form_schema(declared.form)}
         described["requestBody"] = {"required": True, "content": content}
-    # The server refuses an over-long request line or oversized headers on any route.
-    errors = set(declared.errors) | {414, 431}
+    # The server refuses an over-long request line or oversized headers on any route, and the
+    # decorator a query parameter the operation does not take, or one given twice (400).
+    errors = set(declared.errors) | {400, 414, 431}
     if declared.body is not None:
         # Every declared body is parsed by the decorator: invalid (400), over the size limit
         # (413) or not JSON (415), whatever the view itself adds.

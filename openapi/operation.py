@@ -47,6 +47,8 @@ def operation(
 ):
     """Validate the JSON body and query into ``body=``/``query=``; serialize the returned model.
 
+    Without ``query``, any query parameter is a 400, as one the model does not know is.
+
     With ``form``, a multipart/form-data request is accepted too: its fields are validated into
     ``form=`` (``body=`` is then None, and vice versa); its files stay in ``request.files``.
     Bodies are capped by their model's ``max_body`` (see ``body_limit``).
@@ -58,14 +60,17 @@ def operation(
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            # The query first: refused, the body is never read.
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            else:
+                refuse_any_query()
             if form is not None:
                 is_form = request.mimetype == "multipart/form-data"
                 kwargs["form"] = parse_form(form) if is_form else None
                 kwargs["body"] = None if is_form else parse_json_body(body)
             elif body is not None:
                 kwargs["body"] = parse_json_body(body)
-            if query is not None:
-                kwargs["query"] = parse_query(query)
             result = view(*args, **kwargs)
             if media_type is not None:
                 return result
@@ -97,8 +102,24 @@ def too_large(limit: int) -> ApiError:
     )
 
 
+def cap_body(limit: int) -> None:
+    """Refuse, unread, a body whose Content-Length is over ``limit`` bytes; cap any other one
+    byte past the limit.
+
+    Werkzeug stops a stream at its cap without a word (a chunked body has no Content-Length to
+    be refused by), and refuses a read there (a form's parser reads on to the end): capped at
+    the limit itself, a longer chunked body would be cut to size and a form of exactly the
+    limit refused. The byte past it tells a body that fits from one that does not.
+    """
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise too_large(limit)
+    request.max_content_length = limit + 1
+
+
 def parse_json_body(model: type[Model]) -> Model:
-    """Parse and validate the request body, refusing it unread past the model's size limit.
+    """Parse and validate the request body, refusing it past the model's size limit (unread,
+    when its Content-Length is over it).
 
     A model may also screen the raw bytes (``screen_json``) before parsing, to refuse in linear
     time what could never be valid rather than building millions of objects first, and may
@@ -111,11 +132,10 @@ def parse_json_body(model: type[Model]) -> Model:
             f"The request body must be {media_types_of(request.endpoint)}.",
         )
     limit = body_limit(model)
-    request.max_content_length = limit
-    try:
-        raw = request_body()
-    except RequestEntityTooLarge:
-        raise too_large(limit) from None
+    cap_body(limit)
+    raw = request_body()
+    if len(raw) > limit:
+        raise too_large(limit)
     screen = getattr(model, "screen_json", None)
     if screen is not None:
         screen(raw)
@@ -151,22 +171,45 @@ def media_types_of(endpoint: str | None) -> str:
 def parse_form(model: type[Model]) -> Model:
     """Validate multipart form fields, refusing the body past the form model's size limit."""
     limit = body_limit(model)
-    request.max_content_length = limit
+    cap_body(limit)
     try:
         return model.model_validate(request.form.to_dict(), strict=False)
     except RequestEntityTooLarge:
-        declared = request.content_length
-        if declared is not None and declared <= limit:
-            # Werkzeug's other two form limits raise the same error.
-            raise ApiError(
-                413,
-                "request_entity_too_large",
-                f"The form has more than {request.max_form_parts} parts, or a text field over "
-                f"{request.max_form_memory_size} bytes.",
-            ) from None
-        raise too_large(limit) from None
+        raise form_too_large(limit) from None
     except ValidationError as failure:
         raise invalid_input(failure) from None
+
+
+def form_too_large(limit: int) -> ApiError:
+    """The 413 of a form Werkzeug refused: for its size when more than ``limit`` bytes were
+    read (``cap_body`` lets one more through), else for one of its other two limits, which
+    raise the same error."""
+    if request.stream.tell() > limit:
+        return too_large(limit)
+    return ApiError(
+        413,
+        "request_entity_too_large",
+        f"The form has more than the {request.max_form_parts} parts it may have, or a text "
+        f"field over the {request.max_form_memory_size} bytes a field may have.",
+    )
+
+
+def refuse_any_query() -> None:
+    """Refuse every query parameter of an endpoint that takes none."""
+    if request.args:
+        raise validation_error(query_problems(set()))
+
+
+def query_problems(known: set[str]) -> list[dict]:
+    """A ``{field, message}`` for each query parameter not ``known``, and each one given twice."""
+    return [
+        {"field": name, "message": "unknown query parameter"}
+        for name in sorted(set(request.args) - known)
+    ] + [
+        {"field": name, "message": "given more than once"}
+        for name in sorted(set(request.args) & known)
+        if len(request.args.getlist(name)) > 1
+    ]
 
 
 def parse_query(model: type[Model]) -> Model:
@@ -176,14 +219,7 @@ def parse_query(model: type[Model]) -> Model:
     ``leads``) would otherwise draw every lead, and ``limit=1&limit=500`` take one of the two.
     """
     known = {field.alias or name for name, field in model.model_fields.items()}
-    problems = [
-        {"field": name, "message": "unknown query parameter"}
-        for name in sorted(set(request.args) - known)
-    ] + [
-        {"field": name, "message": "given more than once"}
-        for name in sorted(set(request.args) & known)
-        if len(request.args.getlist(name)) > 1
-    ]
+    problems = query_problems(known)
     if problems:
         raise validation_error(problems)
     try:

@@ -43,6 +43,24 @@ def handle_http_exception(exception: HTTPException):
     return response
 
 
+def handle_malformed_body(exception: Exception):
+    """A body the HTTP server could not parse as the app read it (gunicorn raises its parse
+    errors out of ``wsgi.input``: a chunk size that is no number, a chunk without its CRLF)."""
+    return error_response(
+        400, "malformed_body", "The request body is malformed: its chunked encoding is invalid."
+    )
+
+
+def server_body_errors() -> tuple[type[Exception], ...]:
+    """What the HTTP server raises from ``wsgi.input`` on a body it cannot parse: gunicorn's
+    ParseException, or nothing where gunicorn is not installed (the app itself never needs it)."""
+    try:
+        from gunicorn.http.errors import ParseException
+    except ImportError:
+        return ()
+    return (ParseException,)
+
+
 def handle_database_unavailable(exception: ConnectionFailure):
     current_app.logger.warning("database unavailable: %s", exception)
     return error_response(
@@ -72,5 +90,7 @@ def register_error_handlers(app: Flask) -> None:
     """
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for body_error in server_body_errors():
+        app.register_error_handler(body_error, handle_malformed_body)
     app.register_error_handler(ConnectionFailure, handle_database_unavailable)
     app.register_error_handler(PyMongoError, handle_transaction_given_up)

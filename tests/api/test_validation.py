@@ -1,8 +1,11 @@
 """Bad input is a 4xx JSON error naming the problem; never a 500."""
 
 import json
+import uuid
 
 import pytest
+
+from tests.helpers import ecg_body
 
 LEAD = {"name": "I", "signal": [1, 2, 3]}
 
@@ -38,6 +41,13 @@ BAD_BODIES = [
     ("control character in name", with_lead(name="II\x07"), "leads.0.name"),
     ("name with a leading space", with_lead(name=" II"), "leads.0.name"),
     ("name of spaces only", with_lead(name="   "), "leads.0.name"),
+    ("zero-width space in name", with_lead(name="II\u200b"), "leads.0.name"),
+    ("word joiner in name", with_lead(name="\u2060II"), "leads.0.name"),
+    ("byte-order mark in name", with_lead(name="\ufeffII"), "leads.0.name"),
+    ("right-to-left override in name", with_lead(name="\u202eII"), "leads.0.name"),
+    ("line separator in name", with_lead(name="a\u2028b"), "leads.0.name"),
+    ("private-use character in name", with_lead(name="II\ue000"), "leads.0.name"),
+    ("unassigned code point in name", with_lead(name="II\u0378"), "leads.0.name"),
     ("duplicate names", {"leads": [LEAD, LEAD]}, "leads"),
     ("sample count mismatch", with_lead(number_of_samples=4), "leads.0"),
     ("sample count as string", with_lead(number_of_samples="3"), "leads.0.number_of_samples"),
@@ -70,6 +80,76 @@ def test_bad_ecg_bodies_are_a_400_naming_the_field(api, user_token, body, field)
     assert error["error"] == "validation_error"
     assert field in [detail["field"] for detail in error["details"]]
     assert error["message"]
+
+
+def test_lead_names_that_differ_only_in_invisible_characters_are_refused(api, user_token):
+    """Found in review: "II", "II" + U+200B and U+2060 + "II" were three leads, drawn with three
+    labels that all read II."""
+    leads = [{"name": name, "signal": [1, 2]} for name in ("II", "II\u200b", "\u2060II")]
+    response = api.request("POST", "/api/v1/ecgs", user_token, json={"leads": leads})
+    assert response.status_code == 400, response.text
+    assert response.json()["details"] == [
+        {
+            "field": "leads.1.name",
+            "message": "lead names hold no invisible or formatting characters (U+200B)",
+        },
+        {
+            "field": "leads.2.name",
+            "message": "lead names hold no invisible or formatting characters (U+2060)",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "rule"),
+    [
+        ("/api/v1/ecgs", with_lead(name="X" * 65), "leads.0.name", "1 to 64 characters"),
+        ("/api/v1/ecgs", with_lead(name=" II"), "leads.0.name", "no leading or trailing spaces"),
+        ("/api/v1/ecgs", with_lead(name="II\x07"), "leads.0.name", "no control characters"),
+        ("/api/v1/ecgs", {"id": "bad id!", **with_lead()}, "id", "letters, digits, '_', '.'"),
+        (
+            "/api/v1/users",
+            {"username": "has space", "password": "long-enough"},
+            "username",
+            "3 to 64 letters, digits",
+        ),
+    ],
+    ids=["65-character lead name", "lead name with a space first", "bell in name", "id", "user"],
+)
+def test_a_field_that_breaks_its_pattern_is_told_the_rule(
+    api, user_token, admin_token, path, body, field, rule
+):
+    """Found in review: the message quoted the regular expression instead."""
+    token = admin_token if path == "/api/v1/users" else user_token
+    response = api.request("POST", path, token, json=body)
+    assert response.status_code == 400, response.text
+    (detail,) = response.json()["details"]
+    assert detail["field"] == field
+    assert rule in detail["message"] and "pattern" not in detail["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "parameter"),
+    [
+        ("GET", "/api/v1/ecgs/{ecg_id}?foo=1", "foo"),
+        ("GET", "/api/v1/ecgs/{ecg_id}/insights?leads=II", "leads"),
+        ("DELETE", "/api/v1/ecgs/{ecg_id}?confirm=no&confirm=yes", "confirm"),
+        ("GET", "/api/v1/auth/me?x=1", "x"),
+        ("GET", "/healthz?verbose=1", "verbose"),
+    ],
+    ids=["metadata", "insights", "delete", "me", "liveness"],
+)
+def test_an_endpoint_without_query_parameters_refuses_any(api, user_token, method, path, parameter):
+    """Found in review: such endpoints ignored every parameter, so a DELETE with confirm=no
+    deleted the ECG."""
+    ecg_id = f"no-query-{uuid.uuid4().hex[:8]}"
+    assert api.request("POST", "/api/v1/ecgs", user_token, json=ecg_body(ecg_id)).ok
+    response = api.request(method, path.format(ecg_id=ecg_id), user_token)
+    assert response.status_code == 400, response.text
+    error = response.json()
+    assert error["error"] == "validation_error"
+    assert error["details"] == [{"field": parameter, "message": "unknown query parameter"}]
+    assert api.request("GET", f"/api/v1/ecgs/{ecg_id}", user_token).status_code == 200
 
 
 def test_nothing_is_stored_by_a_rejected_upload(api, user_token):

@@ -47,3 +47,11 @@ def test_every_operation_with_a_body_documents_the_refusals_of_its_parser(app):
         for method, operation in operations.items():
             if "requestBody" in operation:
                 assert {"400", "413", "415"} <= set(operation["responses"]), (method, path)
+
+
+def test_every_operation_documents_the_400_of_a_query_parameter_it_does_not_take(app):
+    """Found in review: operations without query parameters took any; refused now, it is a 400
+    each must document."""
+    for path, operations in build_document(app)["paths"].items():
+        for method, operation in operations.items():
+            assert "400" in operation["responses"], (method, path)
