@@ -1,6 +1,7 @@
 """The caller's ECGs. Admins are refused: their role manages accounts, never health data."""
 
 import functools
+import math
 
 import numpy as np
 from bson import ObjectId
@@ -28,7 +29,7 @@ from ecg.uploads import EcgUpload, FileUploadForm, receive_files_on_disk
 from formats import OversizedFile, UnreadableFile, UnsupportedFile, edf_export
 from formats.edf_export import ExportLead
 from openapi.models import Page, PageQuery
-from openapi.operation import operation
+from openapi.operation import operation, validation_error
 from plumbing.audit import audit
 from plumbing.database import get_db
 from plumbing.error_handlers import handle_api_error
@@ -289,9 +290,15 @@ def render_ecg(ecg_id: str, query: RenderQuery):
 
 def paper_sheet(ecg: EcgSummary, query: RenderQuery) -> Sheet:
     """The window's samples, beats and labels, read from storage."""
-    wanted = query.leads.split(",") if query.leads else [lead.name for lead in ecg.leads]
+    if query.leads is None:
+        wanted = [lead.name for lead in ecg.leads]
+    else:
+        wanted = [name.strip() for name in query.leads.split(",")]
+        if "" in wanted:  # "?leads=" drew every lead, "?leads=," looked for a lead named ""
+            message = "names leads separated by single commas, and no name is empty"
+            raise validation_error([{"field": "leads", "message": message}])
     indices = []
-    for name in dict.fromkeys(name.strip() for name in wanted):  # each lead once, in order
+    for name in dict.fromkeys(wanted):  # each lead once, in order
         index = ecg.lead_index(name)
         if index is None:
             raise ApiError(404, "lead_not_found", f"ECG {ecg.id!r} has no lead {name!r}.")
@@ -305,7 +312,8 @@ def paper_sheet(ecg: EcgSummary, query: RenderQuery) -> Sheet:
             "shorter duration_s.",
         )
     length = max(ecg.leads[index].number_of_samples for index in indices)
-    first = round(query.start_s * frequency)
+    # Down, as a window starts at a sample: 9.9995 s of a 10-s, 500-Hz ECG rounded to its end.
+    first = math.floor(round(query.start_s * frequency, 6))
     if first >= length:
         raise ApiError(
             400, "invalid_range", f"start_s is past the recording's end ({length / frequency:g} s)."

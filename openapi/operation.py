@@ -149,15 +149,24 @@ def parse_json_body(model: type[Model]) -> Model:
 def request_body() -> bytes:
     """The body, in one read of its declared length when that is at most ONE_READ_BYTES
     (``get_data`` reads 64 KiB at a time, and gunicorn copies what it holds beyond each piece
-    again: a 300 kB upload's read took twice the CPU). A client that stops short gets a 400, as
-    with ``get_data``."""
+    again: a 300 kB upload's read took twice the CPU). A body that stops short is a 400 that
+    says so."""
     length = request.content_length
-    if length is None or length > ONE_READ_BYTES:
-        return request.get_data(cache=False)
-    body = request.stream.read(length)
-    if len(body) < length:
-        raise ClientDisconnected()
-    return body
+    try:
+        if length is None or length > ONE_READ_BYTES:
+            return request.get_data(cache=False)
+        body = request.stream.read(length)
+    except ClientDisconnected:
+        body = b""
+    else:
+        if len(body) == length:
+            return body
+    declared = (
+        "before its last chunk"
+        if length is None
+        else f"before the {length} bytes its Content-Length declares"
+    )
+    raise ApiError(400, "incomplete_body", f"The request body ended {declared}.")
 
 
 def media_types_of(endpoint: str | None) -> str:
@@ -203,7 +212,10 @@ def refuse_any_query() -> None:
 def query_problems(known: set[str]) -> list[dict]:
     """A ``{field, message}`` for each query parameter not ``known``, and each one given twice."""
     return [
-        {"field": name, "message": "unknown query parameter"}
+        {
+            "field": name,
+            "message": "unknown query parameter" if name else "a parameter without a name",
+        }
         for name in sorted(set(request.args) - known)
     ] + [
         {"field": name, "message": "given more than once"}

@@ -12,6 +12,7 @@ from gunicorn import util
 MESSAGES = {
     400: "The request is not valid HTTP/1.1.",
     414: "The request line (method, path and query) is too long.",
+    417: "The request's Expect header asks for what the server does not do (only 100-continue).",
     431: "The request's headers are too large.",
     500: "The server failed to handle the request.",
 }

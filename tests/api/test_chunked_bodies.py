@@ -18,14 +18,22 @@ UPLOAD = "/api/v1/ecgs"
 LOGIN_LIMIT = 16 * 1024
 
 
-def exchange(api, path: str, content_type: str, body: bytes, token: str | None = None):
-    """POST ``body`` as it is, announced as chunked; return the answer's status and JSON body."""
+def exchange(
+    api,
+    path: str,
+    content_type: str,
+    body: bytes,
+    token: str | None = None,
+    framing: str = "Transfer-Encoding: chunked",
+):
+    """POST ``body`` as it is, announced by ``framing`` (chunked unless it says otherwise),
+    and stop sending; return the answer's status and JSON body."""
     address = urlsplit(api.base_url)
     head = [
         f"POST {path} HTTP/1.1",
         f"Host: {address.netloc}",
         "Connection: close",
-        "Transfer-Encoding: chunked",
+        framing,
         f"Content-Type: {content_type}",
     ]
     if token is not None:
@@ -33,6 +41,7 @@ def exchange(api, path: str, content_type: str, body: bytes, token: str | None =
     request = "\r\n".join(head).encode() + b"\r\n\r\n" + body
     with socket.create_connection((address.hostname, address.port), timeout=60) as connection:
         connection.sendall(request)
+        connection.shutdown(socket.SHUT_WR)
         answer = b""
         while chunk := connection.recv(65536):
             answer += chunk
@@ -113,3 +122,15 @@ def test_a_chunked_form_over_the_upload_limit_is_told_so(api, user_token):
     status, error = exchange(api, UPLOAD, content_type, chunked(body, 1 << 20), user_token)
     assert (status, error["error"]) == (413, "request_entity_too_large")
     assert f"larger than the {limit} bytes" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "framing", ["Content-Length: 100", "Transfer-Encoding: chunked"], ids=["declared", "chunked"]
+)
+def test_a_body_that_stops_short_is_told_so(api, framing):
+    """Found in review: a body ending before its declared length, or before its last chunk,
+    got Werkzeug's "The browser (or proxy) sent a request that this server could not
+    understand.", which did not say what was wrong."""
+    status, error = exchange(api, LOGIN, "application/json", b'{"username": ', framing=framing)
+    assert (status, error["error"]) == (400, "incomplete_body")
+    assert "ended before" in error["message"]

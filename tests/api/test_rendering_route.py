@@ -56,6 +56,9 @@ def test_a_pdf_and_other_speeds_and_leads(api, twelve_lead):
     ("params", "status"),
     [
         ({"start_s": "11"}, 400),
+        ({"start_s": "9.9995"}, 200),  # found in review: rounded to the end, a 400
+        ({"leads": ""}, 400),  # found in review: drew every lead
+        ({"leads": "II,"}, 400),
         ({"start_s": "1e308"}, 400),
         ({"leads": ",".join(["I"] * 12) + ",II", "duration_s": "60"}, 200),
         ({"leads": "I,II,III,aVR,aVL,aVF,V1,V2,V3,V4,V5,V6", "duration_s": "60"}, 200),

@@ -21,6 +21,13 @@ def test_requests_over_the_servers_limits_get_a_json_error(api, request_argument
         assert body["error"] == error
 
 
+def test_an_expectation_the_server_cannot_meet_is_told_which(api):
+    """Found in review: gunicorn's 417 said only "Expectation Failed."."""
+    response = api.request("GET", "/healthz", headers={"Expect": "something-else"})
+    assert response.status_code == 417
+    assert "only 100-continue" in response.json()["message"]
+
+
 def test_login_without_a_json_body_is_a_documented_415(api):
     response = api.request("POST", "/api/v1/auth/login", data="username=x&password=y")
     assert response.status_code == 415

@@ -152,6 +152,13 @@ def test_an_endpoint_without_query_parameters_refuses_any(api, user_token, metho
     assert api.request("GET", f"/api/v1/ecgs/{ecg_id}", user_token).status_code == 200
 
 
+def test_a_query_parameter_without_a_name_is_told_so(api, user_token):
+    """Found in review: ``?=`` was "": unknown query parameter, a message naming nothing."""
+    response = api.request("GET", "/api/v1/ecgs?=", user_token)
+    assert response.status_code == 400
+    assert response.json()["details"] == [{"field": "", "message": "a parameter without a name"}]
+
+
 def test_nothing_is_stored_by_a_rejected_upload(api, user_token):
     api.request(
         "POST", "/api/v1/ecgs", user_token, json={"id": "rejected", **with_lead(signal=[1.5])}
