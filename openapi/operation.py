@@ -154,13 +154,13 @@ def request_body() -> bytes:
     length = request.content_length
     try:
         if length is None or length > ONE_READ_BYTES:
-            return request.get_data(cache=False)
-        body = request.stream.read(length)
+            body = request.get_data(cache=False)
+        else:
+            body = request.stream.read(length)
     except ClientDisconnected:
-        body = b""
-    else:
-        if len(body) == length:
-            return body
+        body = None
+    if body is not None and (length is None or len(body) == length):
+        return body
     declared = (
         "before its last chunk"
         if length is None

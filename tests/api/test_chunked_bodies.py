@@ -134,3 +134,11 @@ def test_a_body_that_stops_short_is_told_so(api, framing):
     status, error = exchange(api, LOGIN, "application/json", b'{"username": ', framing=framing)
     assert (status, error["error"]) == (400, "incomplete_body")
     assert "ended before" in error["message"]
+
+
+def test_a_long_body_that_stops_short_is_told_so(api, user_token):
+    """Found in review: a body over the 1 MiB read at once, cut short, reached the parser."""
+    body = b'{"leads": [{"name": "I", "signal": [' + b"1," * 750_000
+    framing = f"Content-Length: {len(body) + 500_000}"
+    status, error = exchange(api, UPLOAD, "application/json", body, user_token, framing)
+    assert (status, error["error"]) == (400, "incomplete_body")

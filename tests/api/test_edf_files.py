@@ -105,7 +105,7 @@ def test_a_multipart_request_without_files_is_a_400_naming_the_file_part(api, us
     ("files", "named"),
     [
         ([("file", (f"{i}.hea", b"x")) for i in range(1001)], "1000 parts"),
-        ({"id": (None, "x" * 600_000)}, "a text field over 500000 bytes"),
+        ({"id": (None, "x" * 600_000)}, "a text field over the 500000 bytes"),
     ],
     ids=["1001 parts", "600 kB id"],
 )

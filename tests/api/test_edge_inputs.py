@@ -106,7 +106,7 @@ def test_a_body_shorter_than_its_declared_length_is_a_400(api, user_token):
         while chunk := connection.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
-    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "bad_request"
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "incomplete_body"
     assert api.request("GET", "/api/v1/ecgs/short", user_token).status_code == 404
 
 
