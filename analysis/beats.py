@@ -50,10 +50,15 @@ PR_SECONDS = 0.2
 SLOPE_HALF_SECONDS = 0.05  # a detection's slope is the steepest within 50 ms of it
 SLOPE_SPAN_SECONDS = 0.008  # measured across 8 ms, so that noise a sample wide is not a slope
 ALIKE_CORRELATION = 0.66
-# A detection whose 100 ms around it span less than this is not a QRS (checked when the lead's
-# calibration is known): low voltage is a QRS under 0.5 mV in the limb leads; what is left of a
-# lead once a pacemaker's pulses are taken out, when no beat follows them, is smaller.
+# Complexes whose 100 ms around them span less than this, in the median, are not QRS
+# complexes (judged when the lead's calibration is known): low voltage is a QRS under 0.5 mV in
+# the limb leads; what is left of a lead once a pacemaker's pulses are taken out, when no beat
+# follows them, or an electrode's slow drift, is smaller. Judged for the whole lead, not beat by
+# beat, so that a low-voltage lead's smaller beats are not dropped one at a time.
 MIN_QRS_MILLIVOLTS = 0.1
+# Pacing pulses (0.1-2 ms) are searched for from this detection rate: below it a QRS is a few
+# samples wide and its tip stands out like a pulse (record 100 at 100 Hz showed 178).
+PACING_MIN_HZ = 500.0
 
 
 class BeatDetector:
@@ -73,12 +78,13 @@ class BeatDetector:
         self.found: list[np.ndarray] = []
         self.qrs_half = round(QRS_HALF_SECONDS * sampling_frequency)
         self.waves = WaveTest(sampling_frequency)
-        self.pacing = PacingPulses(sampling_frequency)
-        self.pacing_pulses = 0  # found in decided stretches, as beats are
-        # The smallest QRS in the lead's steps (a QRS is not told by its size uncalibrated).
-        self.min_qrs_steps = (
-            MIN_QRS_MILLIVOLTS / abs(millivolts_per_step) if millivolts_per_step else None
+        self.pacing = (
+            PacingPulses(sampling_frequency) if sampling_frequency >= PACING_MIN_HZ else None
         )
+        self.pacing_pulses = 0  # found in decided stretches, as beats are
+        self.millivolts_per_step = abs(millivolts_per_step) if millivolts_per_step else None
+        self.spans: list[np.ndarray] = []  # of each kept beat's 100 ms, in the lead's steps
+        self.median_span_millivolts: float | None = None  # once the result is known
         self.compared = self.alike = 0  # beats compared with their neighbours, and alike
 
     def update(self, samples: np.ndarray) -> None:
@@ -105,11 +111,15 @@ class BeatDetector:
     def _decide(self, window: np.ndarray, core_end: int | None) -> None:
         """Detect in ``window`` (the buffer's start) and keep what falls before ``core_end``
         (everything from final_until when None)."""
-        window, pulses = self.pacing.removed(window)
-        pulses = pulses + self.buffer_start
-        decided = (pulses >= self.final_until) & (core_end is None or pulses < core_end)
-        self.pacing_pulses += int(np.count_nonzero(decided))
-        self._compare(window, self._keep(self._detect(window), core_end))
+        if self.pacing is not None:
+            window, pulses = self.pacing.removed(window)
+            pulses = pulses + self.buffer_start
+            decided = (pulses >= self.final_until) & (core_end is None or pulses < core_end)
+            self.pacing_pulses += int(np.count_nonzero(decided))
+        kept = self._keep(self._detect(window), core_end)
+        self._compare(window, kept)
+        half = self.qrs_half // 2  # a QRS lasts up to 100 ms; a longer span adds the drift
+        self.spans.append(np.ptp(window[WaveTest.around(kept, -half, half, window.size)], axis=1))
 
     def _detect(self, window: np.ndarray) -> np.ndarray:
         if window.size < max(2, 2 * self.refractory) or window.min() == window.max():
@@ -118,14 +128,7 @@ class BeatDetector:
             detected = np.asarray(detect_heartbeats(window, self.sampling_frequency), np.int64)
         except ValueError:  # a window sleepecg cannot filter: no beats found in it
             return np.empty(0, dtype=np.int64)
-        detected = self.waves.without_p_and_t_waves(window, detected)
-        if self.min_qrs_steps is None or not detected.size:
-            return detected
-        half = (
-            self.qrs_half // 2
-        )  # a QRS lasts up to 100 ms: a longer span adds the baseline's drift
-        around = WaveTest.around(detected, -half, half, window.size)
-        return detected[np.ptp(window[around], axis=1) >= self.min_qrs_steps]
+        return self.waves.without_p_and_t_waves(window, detected)
 
     def _keep(self, detected: np.ndarray, core_end: int | None) -> np.ndarray:
         """Keep the detections in [final_until, core_end) and mark them decided; return them,
@@ -152,11 +155,17 @@ class BeatDetector:
         return self.alike / self.compared if self.compared else None
 
     def result(self) -> np.ndarray:
-        """Every beat's sample index in the lead, in order."""
+        """Every beat's sample index in the lead, in order; none when, on a calibrated lead,
+        the complexes are smaller than a QRS (see ``median_span_millivolts``)."""
         if self.buffer.size:
             self._decide(self.buffer, None)
             self.buffer = np.empty(0, dtype=np.float64)
         beats = np.concatenate(self.found) if self.found else np.empty(0, dtype=np.int64)
+        spans = np.concatenate(self.spans) if self.spans else np.empty(0)
+        if self.millivolts_per_step is not None and spans.size:
+            self.median_span_millivolts = float(np.median(spans)) * self.millivolts_per_step
+            if self.median_span_millivolts < MIN_QRS_MILLIVOLTS:
+                beats = beats[:0]
         return beats * self.factor + self.factor // 2 if self.factor > 1 else beats
 
 
@@ -184,6 +193,7 @@ class WaveTest:
         self.half = max(1, round(SLOPE_HALF_SECONDS * sampling_frequency))
         self.span = max(1, round(SLOPE_SPAN_SECONDS * sampling_frequency / 2))
         self.reach = round(PR_SECONDS * sampling_frequency)
+        self.refractory = round(REFRACTORY_SECONDS * sampling_frequency)
 
     def without_p_and_t_waves(self, signal: np.ndarray, detected: np.ndarray) -> np.ndarray:
         """``detected`` (indices in ``signal``, sorted) without the P and T waves taken for
@@ -196,7 +206,7 @@ class WaveTest:
         detected = self.moved_to_a_steeper_qrs(change, detected)
         if detected.size < 2 or not np.any(np.diff(detected) < self.closest):
             return detected
-        slopes = change[self.around(detected, -self.half, self.half, signal.size)].max(axis=1)
+        slopes = self.steepness(change, detected)
         kept = [0]
         for index in range(1, detected.size):
             last = kept[-1]
@@ -216,16 +226,24 @@ class WaveTest:
         change[self.span : -self.span] = np.abs(signal[2 * self.span :] - signal[: -2 * self.span])
         return change
 
+    def steepness(self, change: np.ndarray, detected: np.ndarray) -> np.ndarray:
+        """The steepest ``change`` within SLOPE_HALF_SECONDS of each detection."""
+        return change[self.around(detected, -self.half, self.half, change.size)].max(axis=1)
+
     def moved_to_a_steeper_qrs(self, change: np.ndarray, detected: np.ndarray) -> np.ndarray:
         """Each detection moved to the steepest point of the next PR_SECONDS when that is more
         than twice as steep as the detection itself (a P wave taken for its QRS, which
-        sleepecg's refractory period then hid); detections that meet there become one."""
-        own = change[self.around(detected, -self.half, self.half, change.size)].max(axis=1)
+        sleepecg's refractory period then hid). Two detections left within REFRACTORY_SECONDS
+        of each other are one beat, where the steeper is kept (the earlier, if alike)."""
         ahead = self.around(detected, self.half + 1, self.reach, change.size)
         steepest = ahead[np.arange(detected.size), change[ahead].argmax(axis=1)]
-        move = change[steepest] > STEEPER_FACTOR * own
-        moved = np.where(move, steepest, detected)
-        return np.unique(moved)
+        move = change[steepest] > STEEPER_FACTOR * self.steepness(change, detected)
+        moved = np.unique(np.where(move, steepest, detected))
+        close = np.flatnonzero(np.diff(moved) < self.refractory)
+        if not close.size:
+            return moved
+        slopes = change[moved]
+        return np.delete(moved, np.where(slopes[close + 1] > slopes[close], close, close + 1))
 
     @staticmethod
     def around(detected: np.ndarray, first: int, last: int, size: int) -> np.ndarray:

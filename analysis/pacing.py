@@ -11,7 +11,9 @@ NOISE_FACTOR times the lead's own sample-to-sample noise (so that white noise on
 not taken for pulses). A pulse's samples, and the pacemaker's recharge in the RECHARGE_SECONDS
 after it, are replaced by a straight line from the samples on either side.
 
-Pulses can only be seen where the recording keeps them: at 500 Hz a 0.5 ms pulse lasts a
+Pulses are searched for from 500 Hz only (BeatDetector): below it a QRS is a few samples wide
+and its tip stands out from the median as a pulse does. And they can only be seen where the
+recording keeps them: at 500 Hz a 0.5 ms pulse lasts a
 sample at most, or is smoothed away by the device's filter, and a device may mark pulses apart
 and leave none in the signal.
 """
@@ -39,7 +41,9 @@ class PacingPulses:
         """``signal`` without its pacing pulses, and the index where each pulse starts."""
         smooth = median_filter(signal, size=2 * self.half_span + 1, mode="nearest")
         standing_out = np.abs(signal - smooth)
-        noise = MAD_TO_SIGMA * np.median(np.abs(np.diff(signal))) / np.sqrt(2)
+        # At least a step of the lead: a lead that mostly holds still would otherwise have no
+        # noise, and its every flicker of a step would stand out.
+        noise = max(1.0, MAD_TO_SIGMA * float(np.median(np.abs(np.diff(signal)))) / np.sqrt(2))
         spread = maximum_filter(smooth, self.range_size) - minimum_filter(smooth, self.range_size)
         pulse = (standing_out > STAND_OUT_SHARE * spread) & (standing_out > NOISE_FACTOR * noise)
         starts = np.flatnonzero(pulse & ~np.concatenate(([False], pulse[:-1])))

@@ -8,7 +8,8 @@ every lead would multiply the cost (a 24-hour Holter's three leads: three times 
 no measured gain on the validation records, which have one lead; a lead that turns out unusable
 hands detection to the next in the order, and so does one whose detections do not look alike
 (fewer than half of them like a neighbour: noise the quality verdict let through, see
-analysis.beats).
+analysis.beats), or that gives fewer than 3 beats (an electrode's drift, complexes smaller than
+a QRS); the first such lead is reported, with its pauses, only when no lead does better.
 """
 
 import math
@@ -16,7 +17,7 @@ import math
 import numpy as np
 
 from analysis import LeadAnalyses
-from analysis.beats import MIN_SAMPLING_FREQUENCY, BeatDetector
+from analysis.beats import MIN_QRS_MILLIVOLTS, MIN_SAMPLING_FREQUENCY, BeatDetector
 from analysis.quality import SignalQuality
 from analysis.rhythm import MIN_BEATS, RhythmUnavailable, rhythm
 from recordings.model import LeadInput, Recording, standard_lead
@@ -71,6 +72,7 @@ class RecordingAnalysis:
         # its pauses are the finding (a heart that stopped; what a pacemaker's pulses hid).
         self.too_few: tuple[int, np.ndarray] | None = None
         self.pacing_pulses: dict[int, int] = {}  # per lead detected on
+        self.median_spans: dict[int, float | None] = {}  # of its complexes, in mV, if calibrated
 
     def reading_order(self) -> list[int]:
         """Leads in the order to read them: the preferred lead for detection first."""
@@ -94,11 +96,13 @@ class RecordingAnalysis:
         return run
 
     def lead_done(self, index: int, results: dict) -> None:
-        """Keep the lead's beats if it was detected on, is usable and its beats look alike."""
+        """Keep the lead's beats if it was detected on, is usable, and has at least 3 beats
+        that look alike; else detection passes to the next lead."""
         run = self.runs[index]
         if run.detector is not None and results["signal_quality"]["usable"]:
             beats, alike = run.detector.result(), run.detector.alike_share()
             self.pacing_pulses[index] = run.detector.pacing_pulses
+            self.median_spans[index] = run.detector.median_span_millivolts
             if beats.size < MIN_BEATS:
                 self.too_few = self.too_few or (index, beats)
             elif alike is None or alike >= MIN_ALIKE_SHARE:
@@ -143,7 +147,9 @@ class RecordingAnalysis:
             lead_seconds = self.runs[self.detected_on].quality.samples / self.sampling_frequency
             found = rhythm(self.beats, self.sampling_frequency, lead_seconds)
         except RhythmUnavailable as reason:
-            insights["rhythm_unavailable"] = f"{reason}{self._pacing_sentence()}"
+            insights["rhythm_unavailable"] = (
+                f"{reason}{self._small_complexes_sentence()}{self._pacing_sentence()}"
+            )
         else:
             insights["rhythm"] = {
                 **found.__dict__,
@@ -151,6 +157,18 @@ class RecordingAnalysis:
                 "leads_used": [self.recording.leads[self.detected_on].name],
             }
         return insights, self.beats
+
+    def _small_complexes_sentence(self) -> str:
+        """Why the lead detected on has no beats when its complexes are too small to be QRS
+        complexes ("" otherwise)."""
+        span = self.median_spans.get(self.detected_on)
+        if span is None or span >= MIN_QRS_MILLIVOLTS:
+            return ""
+        return (
+            f" The complexes detected on {self.recording.leads[self.detected_on].name} span "
+            f"{span:.3f} mV in the median, under the {MIN_QRS_MILLIVOLTS:g} mV of a QRS, so "
+            "they are not counted as heartbeats."
+        )
 
     def _pacing_sentence(self) -> str:
         """The pacing pulses found on the lead detected on, for a reason ("" when none)."""

@@ -181,8 +181,8 @@ class Variability:
                 kept,
                 f"Only {percent} % of the RR intervals are normal-to-normal (within 20 % of "
                 "their neighbours' median), where SDNN, RMSSD and pNN50 need at least "
-                f"{MIN_NN_SHARE:.0%}: frequent ectopic beats, an irregular rhythm such as atrial "
-                "fibrillation, or wrong detections, which these measures do not describe.",
+                f"{MIN_NN_SHARE * 100:g} %: frequent ectopic beats, an irregular rhythm such as "
+                "atrial fibrillation, or wrong detections, which these measures do not describe.",
             )
         both_normal = normal[1:] & normal[:-1]
         successive = np.diff(intervals)[both_normal]

@@ -38,6 +38,14 @@ def test_segmented_detection_finds_the_same_beats_as_the_whole_signal(record):
     assert np.max(np.abs(segmented - whole)) <= 1
 
 
+@needs_records
+@pytest.mark.parametrize("record", mitdb.RECORDS)
+def test_no_two_beats_are_closer_than_a_heart_can_beat(record):
+    """Found in review: a P wave's detection moved onto its QRS met sleepecg's own detection
+    of it, and both were kept, 5 to 20 ms apart (16 such pairs in record 108)."""
+    assert np.diff(detect_all(mitdb.signal(record), 360)).min() >= 0.2 * 360
+
+
 @pytest.mark.parametrize("beats_per_minute", [33, 36])
 def test_a_slow_rhythms_p_waves_are_not_counted_as_beats(beats_per_minute):
     """Found in review: at 30-36 bpm sleepecg, looking back for a beat it missed, took P waves

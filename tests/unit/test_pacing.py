@@ -51,11 +51,23 @@ def test_a_paced_rhythm_counts_each_beat_once_and_its_pulses():
     assert rhythm["pacing_pulses"] == beats.size == len(pulse_starts(seconds, first=0.26))
 
 
-@pytest.mark.parametrize("sampling_frequency", [250, 360, 500, 1000])
+@pytest.mark.parametrize("sampling_frequency", [100, 128, 250, 360, 500, 1000])
 def test_an_unpaced_lead_has_no_pacing_pulses(sampling_frequency):
+    """Found in review: at 100 Hz a QRS's tip stood out of a 3-sample median as a pulse, and
+    a 75-bpm lead read 139 bpm."""
     lead = simulated_ecg(sampling_frequency, 30, noise_microvolts=10)
     detector = BeatDetector(sampling_frequency, millivolts_per_step=0.001)
     detector.update(lead)
+    assert detector.result().size == 30 and detector.pacing_pulses == 0
+
+
+def test_a_flicker_of_one_step_is_no_pacing_pulse():
+    """Found in review: on a lead of 10 µV steps that mostly holds still, the noise measured
+    0 and every one-step flicker in the diastole counted as a pulse (49 in 30 s)."""
+    microvolts = simulated_ecg(1000, 30, noise_microvolts=2)
+    steps = np.round(microvolts / 10).astype(np.int64)
+    detector = BeatDetector(1000, millivolts_per_step=0.01)
+    detector.update(steps)
     assert detector.result().size == 30 and detector.pacing_pulses == 0
 
 
@@ -79,3 +91,18 @@ def test_a_lead_without_qrs_complexes_hands_detection_to_the_next():
     insights, _ = analyse({"II": drifting, "V1": clean}, 500, MICROVOLTS)
     assert insights["rhythm"]["leads_used"] == ["V1"]
     assert insights["rhythm"]["heart_rate_bpm"]["mean"] == 75.0
+
+
+@pytest.mark.parametrize(("millivolts", "used"), [(0.12, "I"), (0.07, "V5")])
+def test_a_low_voltage_lead_keeps_all_its_beats_or_hands_detection_on(millivolts, used):
+    """Found in review: beats were dropped one at a time under 0.1 mV, so a real QRS of about
+    0.1 mV, its height breathing by 20 %, read 48.8 bpm (89 of 151 beats). The floor is for
+    the lead: a median under 0.1 mV hands detection to the next lead."""
+    seconds, frequency = 120, 500
+    time = np.arange(seconds * frequency) / frequency
+    breathing = 1 + 0.2 * np.sin(2 * np.pi * 0.25 * time)
+    tall = simulated_ecg(frequency, seconds, 75, noise_microvolts=3)
+    small = np.round(tall * breathing * millivolts).astype(np.int64)
+    insights, beats = analyse({"I": small, "V5": tall}, frequency, MICROVOLTS)
+    assert insights["rhythm"]["leads_used"] == [used]
+    assert beats.size == 150 and insights["rhythm"]["heart_rate_bpm"]["mean"] == 75.0
