@@ -112,9 +112,10 @@ LeadName = Annotated[
         "without leading or trailing spaces, 1 to 64 characters, unique within the ECG in any "
         "case, with no control, invisible or formatting characters (Unicode categories Cc, Cf, "
         "Zl, Zp, Cs, Co and Cn: zero-width spaces and joiners, byte-order marks, bidirectional "
-        "controls, line separators, private-use and unassigned code points; the pattern lists "
-        "only some). In URLs it is percent-encoded, so it may not begin or end with '/', hold "
-        "'//', or have '.' or '..' between slashes.",
+        "controls, line separators, private-use and unassigned code points; and the other "
+        "characters drawn as nothing: variation selectors, Hangul fillers, the blank braille "
+        "pattern; the pattern lists only some). In URLs it is percent-encoded, so it may not "
+        "begin or end with '/', hold '//', or have '.' or '..' between slashes.",
         # Documented, not checked by pydantic, whose message would quote the expression:
         # valid_lead_name checks each rule and names the one a name breaks.
         json_schema_extra={

@@ -1,12 +1,18 @@
 """Lead names from file channel labels: the device's labels as they are, made unique."""
 
-from recordings.model import MAX_LEAD_NAME_LENGTH, name_key, unaddressable, unnameable
+from recordings.model import (
+    MAX_LEAD_NAME_LENGTH,
+    first_unnameable,
+    name_key,
+    unaddressable,
+    unnameable,
+)
 
 
 def nameable_text(label: str) -> str:
     """The label without the characters no lead name may hold (``unnameable``: control and
-    invisible ones); str.isprintable passes the common label at C speed."""
-    if label.isprintable():
+    invisible ones)."""
+    if first_unnameable(label) is None:
         return label
     return "".join(character for character in label if not unnameable(character))
 

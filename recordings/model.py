@@ -26,6 +26,20 @@ MAX_LEAD_NAME_LENGTH = 64
 # U+FFFF, which XML, and so the SVG a name is drawn into, cannot carry).
 CONTROL_CATEGORY = "Cc"
 INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+# Characters drawn as nothing outside those categories: the rest of Unicode's
+# Default_Ignorable_Code_Point (combining grapheme joiner, Hangul fillers, Khmer inherent vowels,
+# Mongolian and other variation selectors, the tag block), and the blank braille pattern.
+INVISIBLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2800, 0x2800),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xE0000, 0xE0FFF),
+)
 # The pattern of lead names in the API document (``lead_name_problem`` checks the names): of the
 # characters above, those a regular expression lists briefly (Cf, Co and Cn take hundreds of
 # ranges), so that a client's check is never stricter than the service's. They are written as
@@ -39,7 +53,18 @@ LEAD_NAME_PATTERN = rf"^{_NAME_EDGE}(?:{_NAME_CHARACTER}{{0,62}}{_NAME_EDGE})?$"
 def unnameable(character: str) -> bool:
     """Whether no lead name may hold ``character`` (a control or invisible one)."""
     category = unicodedata.category(character)
-    return category == CONTROL_CATEGORY or category in INVISIBLE_CATEGORIES
+    if category == CONTROL_CATEGORY or category in INVISIBLE_CATEGORIES:
+        return True
+    code = ord(character)
+    return any(first <= code <= last for first, last in INVISIBLE_RANGES)
+
+
+def first_unnameable(text: str) -> str | None:
+    """The first character of ``text`` no lead name may hold, or None (printable ASCII, the
+    common name, is passed at C speed)."""
+    if text.isascii() and text.isprintable():
+        return None
+    return next(filter(unnameable, text), None)
 
 
 def lead_name_problem(name: str) -> str | None:
@@ -47,9 +72,7 @@ def lead_name_problem(name: str) -> str | None:
     LEAD_NAME_PATTERN, the invisible characters it cannot list, and ``unaddressable``."""
     if not 1 <= len(name) <= MAX_LEAD_NAME_LENGTH:
         return f"lead names have 1 to {MAX_LEAD_NAME_LENGTH} characters"
-    # str.isprintable is False for every unnameable character (and for spaces other than ' '):
-    # the common name is checked at C speed.
-    hidden = None if name.isprintable() else next(filter(unnameable, name), None)
+    hidden = first_unnameable(name)
     if hidden is not None:
         control = unicodedata.category(hidden) == CONTROL_CATEGORY
         kind = "control" if control else "invisible or formatting"

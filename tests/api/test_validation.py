@@ -48,6 +48,12 @@ BAD_BODIES = [
     ("line separator in name", with_lead(name="a\u2028b"), "leads.0.name"),
     ("private-use character in name", with_lead(name="II\ue000"), "leads.0.name"),
     ("unassigned code point in name", with_lead(name="II\u0378"), "leads.0.name"),
+    # Found in review: drawn as nothing, though of categories a name may otherwise hold.
+    ("variation selector in name", with_lead(name="II\ufe0f"), "leads.0.name"),
+    ("combining grapheme joiner in name", with_lead(name="II\u034f"), "leads.0.name"),
+    ("Hangul filler in name", with_lead(name="\u3164II"), "leads.0.name"),
+    ("blank braille pattern in name", with_lead(name="II\u2800"), "leads.0.name"),
+    ("variation selector supplement in name", with_lead(name="II\U000e0100"), "leads.0.name"),
     ("duplicate names", {"leads": [LEAD, LEAD]}, "leads"),
     ("sample count mismatch", with_lead(number_of_samples=4), "leads.0"),
     ("sample count as string", with_lead(number_of_samples="3"), "leads.0.number_of_samples"),

@@ -97,6 +97,9 @@ NAMES = [
     "\u202eII",
     "II\ue000",
     "II\u0378",
+    "II\ufe0f",
+    "\u3164II",
+    "II\U000e0100",
 ]
 
 

@@ -56,6 +56,8 @@ def test_lead_names_drop_invisible_and_formatting_characters():
     """Found in review: "II", "II" + U+200B and U+2060 + "II" were three leads that all read II."""
     labels = ["II", "II\u200b", "\u2060II", "\ufeffV1", "\u202eaVR", "a\u2028b", "\ue000V2"]
     assert lead_names(labels) == ["II", "II-2", "II-3", "V1", "aVR", "ab", "V2"]
+    # Found in review: drawn as nothing, though of categories a label may otherwise hold.
+    assert lead_names(["II", "II\ufe0f", "\u3164II", "II\u2800"]) == ["II", "II-2", "II-3", "II-4"]
 
 
 def test_a_label_of_invisible_characters_only_falls_back_to_the_channels_position():
