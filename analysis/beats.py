@@ -14,7 +14,8 @@ sleepecg, looking back for a beat it missed after 1.66 mean intervals, takes P w
 in a slow rhythm's long diastole for beats (and, its refractory period started at a P wave,
 then misses the QRS after it): a 30-bpm rhythm was reported at 60 bpm. So a detection with a
 point more than twice as steep within the next 200 ms (the longest normal PR interval) is
-moved there; and of two detections within 360 ms, one less than half as steep as the other is
+moved there (of two then within 200 ms of each other, one beat, the steeper is kept); and of
+two detections within 360 ms, one less than half as steep as the other is
 a T wave after its QRS, or a P wave before it, and is dropped (the T-wave test of Pan and
 Tompkins, IEEE Trans Biomed Eng 1985;32(3):230-236, applied whichever comes first). A T wave
 more than half as steep as its QRS (a tall, peaked one) is still counted.
@@ -253,7 +254,8 @@ class WaveTest:
 
 
 def detect_all(signal: np.ndarray, sampling_frequency: float) -> np.ndarray:
-    """The beats of a whole signal at once (the reference the segmented detector must match)."""
+    """The beats of a whole signal at once (the reference the segmented detector must match on
+    leads without pacing pulses, its QRS floor aside)."""
     values = signal.astype(np.float64)
     detected = np.asarray(detect_heartbeats(values, sampling_frequency), dtype=np.int64)
     return WaveTest(sampling_frequency).without_p_and_t_waves(values, detected)

@@ -13,9 +13,8 @@ after it, are replaced by a straight line from the samples on either side.
 
 Pulses are searched for from 500 Hz only (BeatDetector): below it a QRS is a few samples wide
 and its tip stands out from the median as a pulse does. And they can only be seen where the
-recording keeps them: at 500 Hz a 0.5 ms pulse lasts a
-sample at most, or is smoothed away by the device's filter, and a device may mark pulses apart
-and leave none in the signal.
+recording keeps them: at 500 Hz a 0.5 ms pulse lasts a sample at most, or is smoothed away by
+the device's filter, and a device may mark pulses apart and leave none in the signal.
 """
 
 import numpy as np
