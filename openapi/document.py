@@ -26,6 +26,12 @@ ERROR_DESCRIPTIONS = {
     431: "The request's headers are larger than the server accepts.",
     503: "The database is unreachable.",
 }
+# The headers an answer of this status carries (the API's own, as the views and guards set them).
+RESPONSE_HEADERS = {
+    201: {"Location": "The URL of what was created."},
+    401: {"WWW-Authenticate": 'Bearer realm="ecg-service": the scheme the token is sent by.'},
+    429: {"Retry-After": "Seconds until the next request may be accepted."},
+}
 DESCRIPTION = """\
 Accepts electrocardiograms and returns insights about them.
 
@@ -118,6 +124,13 @@ def describe_operation(
             "description": ERROR_DESCRIPTIONS[status],
             "content": {"application/json": {"schema": error_schema}},
         }
+    for status, answer in described["responses"].items():
+        headers = RESPONSE_HEADERS.get(int(status), {})
+        if headers:
+            answer["headers"] = {
+                name: {"description": meaning, "schema": {"type": "string"}}
+                for name, meaning in headers.items()
+            }
     return described
 
 

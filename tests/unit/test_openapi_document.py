@@ -55,3 +55,13 @@ def test_every_operation_documents_the_400_of_a_query_parameter_it_does_not_take
     for path, operations in build_document(app)["paths"].items():
         for method, operation in operations.items():
             assert "400" in operation["responses"], (method, path)
+
+
+def test_the_headers_of_created_throttled_and_unauthenticated_answers_are_documented(app):
+    """Found in review: Location, Retry-After and WWW-Authenticate were sent, not documented."""
+    paths = build_document(app)["paths"]
+    upload, login = paths["/api/v1/ecgs"]["post"]["responses"], paths["/api/v1/auth/login"]["post"]
+    assert "Location" in upload["201"]["headers"]
+    assert "WWW-Authenticate" in upload["401"]["headers"]
+    assert "Retry-After" in upload["429"]["headers"]
+    assert "Retry-After" in login["responses"]["429"]["headers"]
