@@ -76,7 +76,7 @@ def operation(
                 return result
             result, headers = result if isinstance(result, tuple) else (result, {})
             if response is None:
-                return "", status, headers
+                return no_content(status, headers)
             return result.model_dump(mode="json"), status, headers
 
         wrapper.operation = Operation(
@@ -100,6 +100,14 @@ def too_large(limit: int) -> ApiError:
         "request_entity_too_large",
         f"The request body is larger than the {limit} bytes this endpoint accepts.",
     )
+
+
+def no_content(status: int, headers: dict):
+    """An answer without a body, and so without a Content-Type (Flask's default, text/html,
+    would describe a page that is not there)."""
+    answer = current_app.response_class(status=status, headers=headers)
+    del answer.headers["Content-Type"]
+    return answer
 
 
 def cap_body(limit: int) -> None:
