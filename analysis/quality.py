@@ -72,6 +72,9 @@ class SignalQuality:
         self.samples = 0
         self.low = self.high = None
         self.at_low = self.at_high = 0
+        # The run of samples equal to the low (the high) that ends the blocks so far: a plateau
+        # the next block continues is one run, wherever the blocks split it.
+        self.low_tail = self.high_tail = 0
         self.flat_windows = 0
         self.windows = 0
         self.noise_ratios: list[np.ndarray] = []
@@ -90,13 +93,27 @@ class SignalQuality:
     def _extremes(self, samples: np.ndarray) -> None:
         low, high = int(samples.min()), int(samples.max())
         if self.low is None or low < self.low:
-            self.low, self.at_low = low, plateau_samples(samples, low, self.plateau)
-        elif low == self.low:
-            self.at_low += plateau_samples(samples, low, self.plateau)
+            self.low, self.at_low, self.low_tail = low, 0, 0
         if self.high is None or high > self.high:
-            self.high, self.at_high = high, plateau_samples(samples, high, self.plateau)
-        elif high == self.high:
-            self.at_high += plateau_samples(samples, high, self.plateau)
+            self.high, self.at_high, self.high_tail = high, 0, 0
+        self.at_low, self.low_tail = self._plateaus(samples, self.low, self.at_low, self.low_tail)
+        self.at_high, self.high_tail = self._plateaus(
+            samples, self.high, self.at_high, self.high_tail
+        )
+
+    def _plateaus(
+        self, samples: np.ndarray, value: int, counted: int, tail: int
+    ) -> tuple[int, int]:
+        """``counted`` samples on plateaus at ``value`` with this block's added, its first run
+        joined to the ``tail`` that ended the blocks before; and the tail this block leaves."""
+        runs = runs_of(samples, value)
+        if not runs.size:
+            return counted, 0
+        if tail and samples[0] == value:
+            counted -= tail if tail >= self.plateau else 0  # counted alone, it is one run now
+            runs[0] += tail
+        counted += int(runs[runs >= self.plateau].sum())
+        return counted, int(runs[-1]) if samples[-1] == value else 0
 
     def _windows(self, windows: np.ndarray) -> None:
         # float64 first: second differences of 32-bit samples can overflow 64-bit squares
@@ -163,16 +180,12 @@ class SignalQuality:
         return NOISE_RATIO * max(1.0, NOISE_REFERENCE_HZ / self.sampling_frequency)
 
 
-def plateau_samples(samples: np.ndarray, value: int, shortest: int) -> int:
-    """How many samples equal ``value`` in runs of at least ``shortest`` (within the block)."""
+def runs_of(samples: np.ndarray, value: int) -> np.ndarray:
+    """The lengths of the runs of samples equal to ``value``, in order (none when absent)."""
     matches = samples == value
-    count = int(np.count_nonzero(matches))
-    if count < shortest:
-        return 0
-    if count == matches.size:  # one run, the whole block
-        return count
+    if not matches.any():
+        return np.empty(0, dtype=np.int64)
     # Runs alternate between matching and not; their lengths from where they change.
     changes = np.flatnonzero(matches[1:] != matches[:-1]) + 1
     runs = np.diff(np.concatenate(([0], changes, [matches.size])))
-    matching = runs[0 if matches[0] else 1 :: 2]
-    return int(matching[matching >= shortest].sum())
+    return runs[0 if matches[0] else 1 :: 2]

@@ -125,6 +125,21 @@ def test_at_slower_rates_real_leads_stay_usable_and_pure_noise_does_not(sampling
     assert quality(noise.astype(np.int64), sampling_frequency)["problems"] == ["noisy"]
 
 
+@needs_records
+@pytest.mark.parametrize("block", [5, 4, 1000])
+def test_plateaus_are_counted_whatever_the_blocks(block):
+    """Found in review: plateaus were counted within each block, so record 100 clipped with
+    1.5 % of its samples on the rail was saturated in blocks of 262 144 samples and usable in
+    blocks of 4 (a run of 3 split in two was no plateau)."""
+    lead = mitdb.signal("100")[: 360 * 120]
+    clipped = np.minimum(lead, np.percentile(lead, 98.55).astype(lead.dtype))
+    whole, pieces = SignalQuality(360, None), SignalQuality(360, None)
+    whole.update(clipped)
+    for start in range(0, clipped.size, block):
+        pieces.update(clipped[start : start + block])
+    assert pieces.result() == whole.result() == {"usable": False, "problems": ["saturated"]}
+
+
 def test_a_last_window_too_short_for_a_second_difference_is_left_out():
     """Found in review: at 1 Hz a last part window of 2 samples divided 0 by 0."""
     with warnings.catch_warnings():
