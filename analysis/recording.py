@@ -143,13 +143,18 @@ class RecordingAnalysis:
                 self.unlike_beats or "No lead is usable (see each lead's signal_quality)."
             )
             return insights, np.empty(0, dtype=np.int64)
+        small = self._small_complexes_sentence()
+        if small and not self.pacing_pulses.get(self.detected_on):
+            # Not a pause: complexes too small to count (a low-voltage lead, a wrong
+            # calibration) say nothing of whether the heart beat. Under a pacemaker's pulses,
+            # they are what is left of a heart that does not answer them: the pause is told.
+            insights["rhythm_unavailable"] = small.strip()
+            return insights, self.beats
         try:
             lead_seconds = self.runs[self.detected_on].quality.samples / self.sampling_frequency
             found = rhythm(self.beats, self.sampling_frequency, lead_seconds)
         except RhythmUnavailable as reason:
-            insights["rhythm_unavailable"] = (
-                f"{reason}{self._small_complexes_sentence()}{self._pacing_sentence()}"
-            )
+            insights["rhythm_unavailable"] = f"{reason}{small}{self._pacing_sentence()}"
         else:
             insights["rhythm"] = {
                 **found.__dict__,
@@ -166,8 +171,9 @@ class RecordingAnalysis:
             return ""
         return (
             f" The complexes detected on {self.recording.leads[self.detected_on].name} span "
-            f"{span:.3f} mV in the median, under the {MIN_QRS_MILLIVOLTS:g} mV of a QRS, so "
-            "they are not counted as heartbeats."
+            f"{span:.3f} mV in the median, under the {MIN_QRS_MILLIVOLTS:g} mV below which none "
+            "is taken for a QRS, so no heartbeats are counted from them (a low-voltage lead, "
+            "or a wrong calibration, if the ECG shows beats)."
         )
 
     def _pacing_sentence(self) -> str:

@@ -106,3 +106,13 @@ def test_a_low_voltage_lead_keeps_all_its_beats_or_hands_detection_on(millivolts
     insights, beats = analyse({"I": small, "V5": tall}, frequency, MICROVOLTS)
     assert insights["rhythm"]["leads_used"] == [used]
     assert beats.size == 150 and insights["rhythm"]["heart_rate_bpm"]["mean"] == 75.0
+
+
+def test_a_regular_lead_of_small_complexes_is_not_reported_as_a_pause():
+    """Found in review: a clean 75-bpm lead of 0.09 mV was reported as 0 heartbeats and a
+    60-s stretch without a beat, which states asystole for a heart that beat 75 times."""
+    lead = np.round(simulated_ecg(500, 60, 75, noise_microvolts=1) * 0.09).astype(np.int64)
+    insights, beats = analyse({"II": lead}, 500, MICROVOLTS)
+    reason = insights["rhythm_unavailable"]
+    assert beats.size == 0 and "without a beat" not in reason
+    assert "span 0.09" in reason and "low-voltage lead, or a wrong calibration" in reason
