@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy.signal import resample_poly
 
 from analysis.beats import BeatDetector
 from recordings.model import Calibration
@@ -23,8 +24,8 @@ def with_pacing_pulses(lead: np.ndarray, starts: np.ndarray, millivolts: float) 
     return paced
 
 
-def pulse_starts(seconds: float, first: float = 0.5) -> np.ndarray:
-    return np.round(np.arange(first, seconds, 60 / PACED_PER_MINUTE) * FREQUENCY).astype(int)
+def pulse_starts(seconds: float, first: float = 0.5, frequency: int = FREQUENCY) -> np.ndarray:
+    return np.round(np.arange(first, seconds, 60 / PACED_PER_MINUTE) * frequency).astype(int)
 
 
 def test_a_pacemaker_firing_into_asystole_gives_no_heart_rate():
@@ -74,11 +75,38 @@ def test_a_flicker_of_one_step_is_no_pacing_pulse():
 @pytest.mark.skipif(not mitdb.available(), reason="the MIT-BIH records are not here")
 @pytest.mark.parametrize("record", mitdb.RECORDS)
 def test_the_mitdb_records_show_no_pacing_pulses(record):
-    """Records 102 and 104 are paced, but their recorder's filters smoothed the pulses away."""
-    detector = BeatDetector(mitdb.SAMPLING_FREQUENCY, millivolts_per_step=0.005)
-    detector.update(mitdb.signal(record))
-    detector.result()
-    assert detector.pacing_pulses == 0
+    """Records 102 and 104 are paced, but their recorder's filters smoothed the pulses away;
+    resampled to 1 kHz (at 360 Hz no pulse is searched for), their QRS tips are no pulses."""
+    five_minutes = mitdb.signal(record)[: 300 * mitdb.SAMPLING_FREQUENCY].astype(np.float64)
+    lead = np.round(resample_poly(five_minutes, 25, 9)).astype(np.int64)  # 360 Hz to 1 kHz
+    detector = BeatDetector(FREQUENCY, millivolts_per_step=0.005)
+    detector.update(lead)
+    assert detector.result().size > 300 and detector.pacing_pulses == 0
+
+
+@pytest.mark.parametrize(("frequency", "width"), [(500, 2), (1000, 3)])
+def test_pulses_as_wide_as_a_pacemakers_are_found(frequency, width):
+    """Found in review: a 3-sample median took a 2-sample pulse for the signal itself, so a
+    pacemaker firing into a stopped heart at 500 Hz was 72 bpm again."""
+    silent = np.round(np.random.default_rng(0).normal(0, 8, 60 * frequency)).astype(np.int64)
+    for start in pulse_starts(60, frequency=frequency):
+        silent[start : start + width] += 5000
+    insights, beats = analyse({"II": silent}, frequency, MICROVOLTS)
+    assert beats.size == 0 and "pacemaker pulses" in insights["rhythm_unavailable"]
+
+
+def test_bursts_of_muscle_noise_are_no_pacing_pulses():
+    """Found in review: with the noise measured over the whole window, a clean lead's
+    noise was a step, and bursts of 40 µV of muscle noise on a fifth of it were 1319
+    pulses."""
+    lead = simulated_ecg(FREQUENCY, 120, 75, noise_microvolts=1).astype(np.float64)
+    generator = np.random.default_rng(1)
+    for second in generator.choice(120, size=24, replace=False):
+        burst = slice(second * FREQUENCY, (second + 1) * FREQUENCY)
+        lead[burst] += generator.normal(0, 40, FREQUENCY)
+    detector = BeatDetector(FREQUENCY, millivolts_per_step=0.001)
+    detector.update(np.round(lead).astype(np.int64))
+    assert detector.result().size == 150 and detector.pacing_pulses == 0
 
 
 def test_a_lead_without_qrs_complexes_hands_detection_to_the_next():
