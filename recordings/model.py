@@ -95,10 +95,16 @@ def unaddressable(name: str) -> str | None:
     return None
 
 
+# Unicode's space separators (Zs) but the space itself: no-break, figure, thin and the like,
+# which read as a space, so "V 1" and "V\u00a01" are one name.
+_OTHER_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
 def name_key(name: str) -> str:
-    """What two lead names of one ECG may not share: "II" and "ii", or "é" composed and
-    decomposed, would be two leads a reader takes for one."""
-    return unicodedata.normalize("NFC", name).casefold()
+    """What two lead names of one ECG may not share: "II" and "ii", "é" composed and
+    decomposed, or "V 1" with a plain and with a no-break space, would be two leads a reader
+    takes for one."""
+    return _OTHER_SPACES.sub(" ", unicodedata.normalize("NFC", name)).casefold()
 
 
 STANDARD_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")

@@ -84,11 +84,17 @@ def test_uploads_refuse_lead_names_a_url_could_not_name(name):
 
 
 def test_labels_that_differ_only_in_case_or_unicode_form_are_told_apart():
-    """Found in review: "II" and "ii", or "é" composed and decomposed, were two leads."""
+    """Found in review: "II" and "ii", or "é" composed and decomposed, were two leads; and so
+    were "V 1" with a plain, a no-break and a figure space."""
     assert lead_names(["II", "ii", "\u00e9", "e\u0301"]) == ["II", "ii-2", "\u00e9", "e\u0301-2"]
+    assert lead_names(["V 1", "V\u00a01", "V\u20071"]) == ["V 1", "V\u00a01-2", "V\u20071-3"]
 
 
-@pytest.mark.parametrize("names", [["II", "ii"], ["\u00e9", "e\u0301"]], ids=["case", "NFD"])
+@pytest.mark.parametrize(
+    "names",
+    [["II", "ii"], ["\u00e9", "e\u0301"], ["V 1", "V\u00a01"]],
+    ids=["case", "NFD", "no-break space"],
+)
 def test_uploads_refuse_lead_names_repeated_in_another_case_or_form(names):
     body = {"leads": [{"name": name, "signal": [1, 2]} for name in names]}
     with pytest.raises(ValidationError, match="unique in any case"):
