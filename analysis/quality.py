@@ -96,17 +96,28 @@ class SignalQuality:
             self.low, self.at_low, self.low_tail = low, 0, 0
         if self.high is None or high > self.high:
             self.high, self.at_high, self.high_tail = high, 0, 0
-        self.at_low, self.low_tail = self._plateaus(samples, self.low, self.at_low, self.low_tail)
-        self.at_high, self.high_tail = self._plateaus(
-            samples, self.high, self.at_high, self.high_tail
-        )
+        # A block that does not reach an extreme adds nothing to it, and ends no run at it.
+        if low == self.low:
+            self.at_low, self.low_tail = self._plateaus(samples, low, self.at_low, self.low_tail)
+        else:
+            self.low_tail = 0
+        if high == self.high:
+            self.at_high, self.high_tail = self._plateaus(
+                samples, high, self.at_high, self.high_tail
+            )
+        else:
+            self.high_tail = 0
 
     def _plateaus(
         self, samples: np.ndarray, value: int, counted: int, tail: int
     ) -> tuple[int, int]:
         """``counted`` samples on plateaus at ``value`` with this block's added, its first run
         joined to the ``tail`` that ended the blocks before; and the tail this block leaves."""
-        runs = runs_of(samples, value)
+        matches = samples == value
+        at_edges = matches[0] or matches[-1]
+        if not at_edges and np.count_nonzero(matches) < self.plateau:
+            return counted, 0  # the common block: its extreme a sample or two, no run to carry
+        runs = runs_of(matches)
         if not runs.size:
             return counted, 0
         if tail and samples[0] == value:
@@ -180,9 +191,8 @@ class SignalQuality:
         return NOISE_RATIO * max(1.0, NOISE_REFERENCE_HZ / self.sampling_frequency)
 
 
-def runs_of(samples: np.ndarray, value: int) -> np.ndarray:
-    """The lengths of the runs of samples equal to ``value``, in order (none when absent)."""
-    matches = samples == value
+def runs_of(matches: np.ndarray) -> np.ndarray:
+    """The lengths of the runs of True in ``matches``, in order (none when there is none)."""
     if not matches.any():
         return np.empty(0, dtype=np.int64)
     # Runs alternate between matching and not; their lengths from where they change.
