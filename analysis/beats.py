@@ -32,6 +32,7 @@ import numpy as np
 from sleepecg import detect_heartbeats
 
 from analysis.pacing import PacingPulses
+from analysis.windows import around
 
 SEGMENT_SECONDS = 600
 OVERLAP_SECONDS = 120
@@ -120,7 +121,7 @@ class BeatDetector:
         kept = self._keep(self._detect(window), core_end)
         self._compare(window, kept)
         half = self.qrs_half // 2  # a QRS lasts up to 100 ms; a longer span adds the drift
-        self.spans.append(np.ptp(window[WaveTest.around(kept, -half, half, window.size)], axis=1))
+        self.spans.append(np.ptp(window[around(kept, -half, half, window.size)], axis=1))
 
     def _detect(self, window: np.ndarray) -> np.ndarray:
         if window.size < max(2, 2 * self.refractory) or window.min() == window.max():
@@ -177,7 +178,7 @@ def neighbour_similarity(signal: np.ndarray, beats: np.ndarray, half: int) -> np
     beats = beats[(beats >= half) & (beats < signal.size - half)]
     if beats.size < 3:
         return np.empty(0)
-    windows = signal[beats[:, None] + np.arange(-half, half + 1)]
+    windows = signal[around(beats, -half, half, signal.size)]
     windows = windows - windows.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(windows, axis=1, keepdims=True)
     windows = windows / np.where(norms > 0, norms, 1.0)  # a flat window correlates with none
@@ -229,14 +230,14 @@ class WaveTest:
 
     def steepness(self, change: np.ndarray, detected: np.ndarray) -> np.ndarray:
         """The steepest ``change`` within SLOPE_HALF_SECONDS of each detection."""
-        return change[self.around(detected, -self.half, self.half, change.size)].max(axis=1)
+        return change[around(detected, -self.half, self.half, change.size)].max(axis=1)
 
     def moved_to_a_steeper_qrs(self, change: np.ndarray, detected: np.ndarray) -> np.ndarray:
         """Each detection moved to the steepest point of the next PR_SECONDS when that is more
         than twice as steep as the detection itself (a P wave taken for its QRS, which
         sleepecg's refractory period then hid). Two detections left within REFRACTORY_SECONDS
         of each other are one beat, where the steeper is kept (the earlier, if alike)."""
-        ahead = self.around(detected, self.half + 1, self.reach, change.size)
+        ahead = around(detected, self.half + 1, self.reach, change.size)
         steepest = ahead[np.arange(detected.size), change[ahead].argmax(axis=1)]
         move = change[steepest] > STEEPER_FACTOR * self.steepness(change, detected)
         moved = np.unique(np.where(move, steepest, detected))
@@ -245,12 +246,6 @@ class WaveTest:
             return moved
         slopes = change[moved]
         return np.delete(moved, np.where(slopes[close + 1] > slopes[close], close, close + 1))
-
-    @staticmethod
-    def around(detected: np.ndarray, first: int, last: int, size: int) -> np.ndarray:
-        """For each detection, the indices from ``first`` to ``last`` samples after it (within
-        the signal)."""
-        return np.clip(detected[:, None] + np.arange(first, last + 1), 0, size - 1)
 
 
 def detect_all(signal: np.ndarray, sampling_frequency: float) -> np.ndarray:

@@ -22,6 +22,8 @@ apart and leave none in the signal.
 import numpy as np
 from scipy.ndimage import median_filter
 
+from analysis.windows import around
+
 LONGEST_PULSE_SECONDS = 0.002
 NOISE_SECONDS = 1.0  # noise is measured a second at a time: muscle noise comes in bursts
 RANGE_SECONDS = 0.2
@@ -91,9 +93,8 @@ class PacingPulses:
         """The range of ``smooth`` over the RANGE_SECONDS centred on each position, a batch of
         positions at a time (a noisy lead may have many)."""
         half = self.range_size // 2
-        offsets = np.arange(-half, half + 1)
         spreads = [
-            np.ptp(smooth[np.clip(batch[:, None] + offsets, 0, smooth.size - 1)], axis=1)
+            np.ptp(smooth[around(batch, -half, half, smooth.size)], axis=1)
             for batch in np.array_split(positions, max(1, positions.size // SPREAD_BATCH))
         ]
         return np.concatenate(spreads) if spreads else np.empty(0)
