@@ -117,14 +117,12 @@ class SignalQuality:
         at_edges = matches[0] or matches[-1]
         if not at_edges and np.count_nonzero(matches) < self.plateau:
             return counted, 0  # the common block: its extreme a sample or two, no run to carry
-        runs = runs_of(matches)
-        if not runs.size:
-            return counted, 0
-        if tail and samples[0] == value:
+        runs = runs_of(matches)  # at least one: an edge matches, or enough samples for a run
+        if tail and matches[0]:
             counted -= tail if tail >= self.plateau else 0  # counted alone, it is one run now
             runs[0] += tail
         counted += int(runs[runs >= self.plateau].sum())
-        return counted, int(runs[-1]) if samples[-1] == value else 0
+        return counted, int(runs[-1]) if matches[-1] else 0
 
     def _windows(self, windows: np.ndarray) -> None:
         # float64 first: second differences of 32-bit samples can overflow 64-bit squares
